@@ -1,0 +1,262 @@
+"""The ``scsim`` command line.
+
+Every user error (bad scenario, bad file, too large a population) ends with exit status 2 and one
+line ``error: <file or field>: <what was expected>``, never a traceback.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from .errors import ScsimError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="Simulate a social credit system on synthetic citizens and measure what it does to them.")
+scenario_app = typer.Typer(no_args_is_help=True, help="Check scenario files and print their schema.")
+app.add_typer(scenario_app, name="scenario")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def _version(value: bool):
+    if value:
+        print(f"scsim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="Print the version and exit.")] = False):
+    """scsim: every citizen it simulates is synthetic."""
+
+
+def _parse_sets(sets: list[str]) -> dict[str, str]:
+    out_: dict[str, str] = {}
+    for s in sets or []:
+        key, eq, value = s.partition("=")
+        if not eq or not key.strip():
+            raise ScsimError(f"--set {s!r}: expected dotted.key=value, e.g. --set network.alpha=0.2")
+        out_[key.strip()] = value.strip()
+    return out_
+
+
+def _load(scenario: str, population, ticks, seed, graph, sets):
+    from .scenario import load_scenario
+
+    over: dict = {}
+    if population is not None:
+        over["population"] = population
+    if ticks is not None:
+        over["ticks"] = ticks
+    if seed is not None:
+        over["seed"] = seed
+    if graph is not None:
+        over["graph"] = str(graph)
+    return load_scenario(scenario, _set=_parse_sets(sets), **over)
+
+
+def _summary_table(result) -> Table:
+    m = result.manifest
+    t = result.ticks.iloc[-1] if len(result.ticks) else {}
+    n = m["population"]
+    tab = Table(title=f"{m['scenario_name']}: {n:,} simulated citizens, {m['ticks']} ticks (weeks), seed {m['seed']}")
+    tab.add_column("measure")
+    tab.add_column("value", justify="right")
+    tab.add_row("mean score", f"{t['mean_score']:.1f}")
+    for name in m["tier_names"]:
+        k = f"share_{name}"
+        if k in t:
+            tab.add_row(f"tier {name}", f"{100 * t[k]:.1f}%")
+    for k in ("sanctioned", "blacklisted", "wrongful_sanctions", "guilt_by_association"):
+        if k in t:
+            tab.add_row(k.replace("_", " "), f"{int(t[k]):,} ({100 * t[k] / n:.2f}%)")
+    for c in result.ticks.columns:
+        if c.startswith("events_"):
+            tab.add_row(f"events/week {c[7:]}", f"{int(t[c]):,}")
+    tm = m["timings"]
+    rate = n * m["ticks"] / max(tm["ticks_s"], 1e-9)
+    tab.add_row("time build / ticks / write", f"{tm['build_s']:.1f}s / {tm['ticks_s']:.1f}s / {tm.get('write_s', 0):.1f}s")
+    tab.add_row("citizen-ticks per second", f"{rate:,.0f}")
+    return tab
+
+
+def _run_one(sc, out_dir: Path, quiet: bool):
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from .model import Simulation
+
+    t0 = time.perf_counter()
+    sim = Simulation(sc)
+    n = sim.n
+    if quiet:
+        result = sim.run()
+    else:
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("tick {task.completed}/{task.total}"),
+                      TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=err, transient=True) as prog:
+            task = prog.add_task(sc.name, total=sc.ticks, rate="")
+            start = time.perf_counter()
+
+            def progress(tick, total):
+                rate = n * tick / max(time.perf_counter() - start, 1e-9)
+                prog.update(task, completed=tick, rate=f"{rate:,.0f} citizen-ticks/s")
+
+            result = sim.run(progress)
+    result.save(out_dir)
+    return result, time.perf_counter() - t0
+
+
+@app.command()
+def run(
+    scenario: Annotated[str, typer.Argument(help="Built-in scenario name or TOML file.")] = "article",
+    population: Annotated[Optional[int], typer.Option("--population", "-n", help="Number of citizens.")] = None,
+    ticks: Annotated[Optional[int], typer.Option("--ticks", "-t", help="Ticks (weeks) to run.")] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", "-s", help="Random seed.")] = None,
+    graph: Annotated[Optional[Path], typer.Option("--graph", help="SNAP-style edge list to use as the social graph.")] = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a scenario key: dotted.key=value (repeatable).")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Run folder to write (must be new or empty).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary; print the run folder only.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the resolved size and memory estimate, run nothing.")] = False,
+):
+    """Run a scenario and write its results to a run folder."""
+    from .model import available_memory, check_memory, estimate_memory
+    from .store import check_out_dir, default_run_dir
+
+    sc = _load(scenario, population, ticks, seed, graph, set_)
+    if dry_run:
+        need = estimate_memory(sc)
+        print(f"{sc.name}: {sc.population:,} citizens, mean degree {sc.graph.mean_degree:g}, {sc.ticks} ticks; "
+              f"estimated peak memory {need / 2**30:.2f} GiB (available {available_memory() / 2**30:.1f} GiB)")
+        check_memory(sc)
+        return
+    check_memory(sc)
+    target = check_out_dir(out_dir) if out_dir is not None else default_run_dir(sc.name, sc.seed)
+    result, _ = _run_one(sc, target, quiet)
+    if quiet:
+        print(result.path)
+    else:
+        out.print(_summary_table(result))
+        out.print(f"Simulated citizens only. Results in [bold]{result.path}[/bold]")
+
+
+@app.command("scenarios")
+def scenarios_cmd():
+    """List the built-in scenarios."""
+    from .scenario import builtin_scenarios
+
+    tab = Table(show_header=True)
+    tab.add_column("scenario")
+    tab.add_column("description")
+    for name, desc in builtin_scenarios().items():
+        tab.add_row(name, desc)
+    out.print(tab)
+
+
+@scenario_app.command("check")
+def scenario_check(file: Annotated[Path, typer.Argument(help="Scenario TOML file.")]):
+    """Validate a scenario file."""
+    from .scenario import load_scenario
+
+    sc = load_scenario(str(file))
+    print(f"{file}: ok ({sc.name}: {sc.population:,} citizens, {sc.ticks} ticks, {len(sc.rules)} rules)")
+
+
+@scenario_app.command("schema")
+def scenario_schema():
+    """Print the JSON Schema of scenario files."""
+    from .scenario import schema_json
+
+    print(schema_json())
+
+
+@app.command("runs")
+def runs_cmd(root: Annotated[Path, typer.Argument(help="A run folder or a folder of runs.")] = Path("runs")):
+    """List runs."""
+    from .store import list_runs
+
+    rows = list_runs(root)
+    tab = Table()
+    for c in ("run", "scenario", "population", "ticks", "seed", "created", "mean score"):
+        tab.add_column(c)
+    for r in rows:
+        ms = r["mean_score"]
+        tab.add_row(r["run"], str(r["scenario"]), f"{r['population']:,}" if r["population"] else "", str(r["ticks"]),
+                    str(r["seed"]), str(r["created"]), f"{ms:.1f}" if isinstance(ms, (int, float)) else "")
+    out.print(tab)
+    if not rows:
+        print(f"no runs in {root}")
+
+
+@app.command("query")
+def query_cmd(run_dir: Annotated[Path, typer.Argument(help="Run folder.")],
+              sql: Annotated[str, typer.Argument(help="DuckDB SQL over the tables ticks, citizens, panel, ...")],
+              as_json: Annotated[bool, typer.Option("--json", help="Print JSON records.")] = False):
+    """Run DuckDB SQL over a run's tables."""
+    import pandas as pd
+
+    from .store import query
+
+    df = query(run_dir, sql)
+    if as_json:
+        print(df.to_json(orient="records"))
+    else:
+        with pd.option_context("display.max_rows", 200, "display.max_columns", 50, "display.width", 200):
+            print(df.to_string(index=False))
+
+
+EXTENSIONS = ("scsim.audit_cli", "scsim.web.cli")
+"""Modules that add commands: each defines ``register(app)``."""
+
+
+def _register_extensions() -> None:
+    import importlib
+
+    for name in EXTENSIONS:
+        try:
+            mod = importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name in (name, name.rpartition(".")[0]):
+                continue  # not built yet
+            raise
+        mod.register(app)
+
+
+_register_extensions()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the app, turning user errors into one line and exit status 2."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except ScsimError as e:
+        err.print(f"error: {e}", markup=False, highlight=False, soft_wrap=True)
+        return _exit(2)
+    except (typer.Exit, SystemExit) as e:
+        code = getattr(e, "exit_code", getattr(e, "code", 0))
+        return _exit(code or 0)
+    except typer.Abort:
+        err.print("aborted", markup=False)
+        return _exit(1)
+    except MemoryError:
+        err.print("error: out of memory; lower --population", markup=False)
+        return _exit(2)
+    except Exception as e:  # click usage errors
+        import click
+
+        if isinstance(e, click.ClickException):
+            e.show()
+            return _exit(e.exit_code)
+        raise
+    return _exit(0)
+
+
+def _exit(code: int) -> int:
+    return int(code)

@@ -1,0 +1,719 @@
+"""Social graphs: generators and SNAP edge-list import into a symmetric CSR (`Graph`).
+
+Everything here is vectorised NumPy/SciPy: no Python loop runs over nodes or edges (the only
+loops run over fixed-size chunks of stubs or over a handful of repair/top-up rounds).
+
+Contract (docs/ARCHITECTURE.md, MODEL.md section 3): undirected, no self-loops, no duplicate
+edges; CSR with ``indices`` int32 (sorted within each row) and ``indptr`` int32, or int64 when the
+number of stored entries ``2 * n_edges`` is ``>= 2**31``.
+
+Internally an undirected edge set is held as sorted, unique int64 keys ``row << 32 | col`` with
+both orientations present; the CSR is read straight off that array (``indptr`` by
+``searchsorted``, ``indices`` as the low 32 bits), so building costs one ``np.sort``.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse
+from scipy.sparse.csgraph import connected_components
+
+__all__ = [
+    "GraphError",
+    "Graph",
+    "dcsbm",
+    "watts_strogatz",
+    "barabasi_albert",
+    "erdos_renyi",
+    "read_edge_list",
+    "largest_component_share",
+    "assortativity",
+    "AGE_WINDOW",
+    "AGE_WINDOW_MIN_NODES",
+]
+
+# Age homophily window of `dcsbm` (see its docstring): standard deviation of the partner offset
+# along a block's age order, as a share of the block's tie mass, and a floor in nodes so that
+# small blocks do not collapse into cliques.
+AGE_WINDOW = 0.05
+AGE_WINDOW_MIN_NODES = 20
+
+_INT32_MAX = np.iinfo(np.int32).max
+_LOW32 = np.int64(0xFFFFFFFF)
+_CHUNK = 1 << 22  # stubs per chunk in dcsbm; fixed, so results never depend on memory size
+
+
+class GraphError(ValueError):
+    """A graph file could not be read; the message is one line naming the file (and line)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Graph
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Graph:
+    """Undirected simple graph as symmetric CSR.
+
+    ``indptr``: int32, or int64 when ``2 * n_edges >= 2**31``; ``indices``: int32, sorted within
+    each row. Construct through `Graph.from_edges` or a generator; the constructor checks only
+    shapes and dtypes (O(n)), `check` verifies the full contract (O(edges)).
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+
+    def __post_init__(self) -> None:
+        indptr = np.asarray(self.indptr)
+        indices = np.asarray(self.indices)
+        if indptr.ndim != 1 or indices.ndim != 1 or indptr.size < 1:
+            raise ValueError("Graph: indptr and indices must be 1-D, indptr non-empty")
+        if not (np.issubdtype(indptr.dtype, np.integer) and np.issubdtype(indices.dtype, np.integer)):
+            raise ValueError("Graph: indptr and indices must be integer arrays")
+        if int(indptr[0]) != 0 or int(indptr[-1]) != indices.size:
+            raise ValueError("Graph: indptr must start at 0 and end at len(indices)")
+        want = np.int64 if indices.size > _INT32_MAX else np.int32
+        if indptr.dtype != want:
+            indptr = indptr.astype(want)
+        if indices.dtype != np.int32:
+            if indices.size and (int(indices.min()) < 0 or int(indices.max()) >= indptr.size - 1):
+                raise ValueError("Graph: indices out of range")
+            indices = indices.astype(np.int32)
+        object.__setattr__(self, "indptr", indptr)
+        object.__setattr__(self, "indices", indices)
+
+    # -- basic properties ------------------------------------------------------------------
+    @property
+    def n(self) -> int:
+        return int(self.indptr.size - 1)
+
+    @property
+    def n_edges(self) -> int:
+        """Number of undirected edges."""
+        return int(self.indices.size // 2)
+
+    @property
+    def degree(self) -> np.ndarray:
+        return np.diff(self.indptr).astype(np.int32, copy=False)
+
+    def __repr__(self) -> str:
+        return f"Graph(n={self.n}, n_edges={self.n_edges})"
+
+    def to_scipy(self) -> scipy.sparse.csr_matrix:
+        """Adjacency matrix, float32 ones, shape (n, n)."""
+        data = np.ones(self.indices.size, dtype=np.float32)
+        return scipy.sparse.csr_matrix((data, self.indices, self.indptr), shape=(self.n, self.n))
+
+    def neighbors(self, i: int) -> np.ndarray:
+        """Sorted neighbour ids of node ``i`` (a read-only view)."""
+        i = int(i)
+        if not 0 <= i < self.n:
+            raise IndexError(f"node {i} out of range for a graph of {self.n} nodes")
+        out = self.indices[self.indptr[i] : self.indptr[i + 1]]
+        out.flags.writeable = False
+        return out
+
+    def edges(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each undirected edge once as int32 arrays ``(u, v)`` with ``u < v``, sorted by (u, v)."""
+        rows = np.repeat(np.arange(self.n, dtype=np.int32), self.degree)
+        keep = rows < self.indices
+        return rows[keep], self.indices[keep]
+
+    def check(self) -> None:
+        """Raise ValueError unless the full contract holds (symmetric, simple, sorted rows)."""
+        n, ind, ptr = self.n, self.indices, self.indptr
+        if np.any(np.diff(ptr) < 0):
+            raise ValueError("Graph: indptr decreases")
+        if ind.size == 0:
+            return
+        if int(ind.min()) < 0 or int(ind.max()) >= n:
+            raise ValueError("Graph: indices out of range")
+        rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(ptr))
+        keys = (rows << 32) | ind.astype(np.int64)
+        if np.any(np.diff(keys) <= 0):
+            raise ValueError("Graph: rows not strictly sorted (duplicate or unsorted indices)")
+        if np.any(rows == ind):
+            raise ValueError("Graph: self-loop")
+        rev = np.sort((ind.astype(np.int64) << 32) | rows)
+        if not np.array_equal(rev, keys):
+            raise ValueError("Graph: not symmetric")
+
+    # -- construction ------------------------------------------------------------------------
+    @classmethod
+    def from_edges(cls, u, v, n: int) -> Graph:
+        """Graph on ``n`` nodes from edge endpoint arrays ``u``, ``v``.
+
+        Symmetrises, drops self-loops and merges duplicates: a pair may be given once, in both
+        directions, or many times.
+        """
+        n = int(n)
+        u = np.asarray(u)
+        v = np.asarray(v)
+        if u.shape != v.shape or u.ndim != 1:
+            raise ValueError("from_edges: u and v must be 1-D arrays of the same length")
+        if n < 0 or n > _INT32_MAX:
+            raise ValueError(f"from_edges: n must be in [0, 2**31), got {n}")
+        if u.size:
+            if not (np.issubdtype(u.dtype, np.integer) and np.issubdtype(v.dtype, np.integer)):
+                raise ValueError("from_edges: u and v must be integer arrays")
+            lo = min(int(u.min()), int(v.min()))
+            hi = max(int(u.max()), int(v.max()))
+            if lo < 0 or hi >= n:
+                raise ValueError(f"from_edges: node ids must be in [0, {n}), got [{lo}, {hi}]")
+        return _graph_from_keys(_pair_keys(u, v), n)
+
+    # -- persistence -------------------------------------------------------------------------
+    def save(self, path: str | PathLike) -> None:
+        """Write ``indptr`` and ``indices`` to an .npz file (NumPy adds ``.npz`` if missing)."""
+        np.savez(path, indptr=self.indptr, indices=self.indices)
+
+    @classmethod
+    def load(cls, path: str | PathLike) -> Graph:
+        name = str(path)
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                if "indptr" not in z.files or "indices" not in z.files:
+                    raise GraphError(f"{name}: expected arrays 'indptr' and 'indices' in the .npz")
+                indptr, indices = z["indptr"], z["indices"]
+        except GraphError:
+            raise
+        except (OSError, ValueError, EOFError) as exc:
+            raise GraphError(f"{name}: cannot read graph .npz ({_one_line(exc)})") from exc
+        try:
+            return cls(indptr, indices)
+        except ValueError as exc:
+            raise GraphError(f"{name}: not a valid graph ({_one_line(exc)})") from exc
+
+
+# --------------------------------------------------------------------------------------------
+# internal CSR helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _pair_keys(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """int64 keys of both orientations of each pair; self-loops become -1."""
+    m = u.size
+    keys = np.empty(2 * m, dtype=np.int64)
+    a = keys[:m]
+    b = keys[m:]
+    np.left_shift(u, 32, out=a, dtype=np.int64)
+    a |= v
+    np.left_shift(v, 32, out=b, dtype=np.int64)
+    b |= u
+    loops = u == v
+    if loops.any():
+        a[loops] = -1
+        b[loops] = -1
+    return keys
+
+
+def _sorted_unique_keys(keys: np.ndarray, presorted: bool = False) -> np.ndarray:
+    """Sort in place (unless presorted), drop -1 sentinels and duplicates."""
+    if not presorted:
+        keys.sort()
+    start = int(np.searchsorted(keys, 0))
+    keys = keys[start:]
+    if keys.size < 2:
+        return keys.copy()
+    keep = np.empty(keys.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=keep[1:])
+    return keys[keep]
+
+
+def _low32(keys: np.ndarray) -> np.ndarray:
+    if sys.byteorder == "little":
+        return np.ascontiguousarray(keys.view(np.int32)[0::2])
+    return (keys & _LOW32).astype(np.int32)
+
+
+def _graph_from_sorted_keys(keys: np.ndarray, n: int) -> Graph:
+    """CSR from sorted unique non-negative keys (both orientations present)."""
+    bounds = np.arange(n + 1, dtype=np.int64) << 32
+    indptr = np.searchsorted(keys, bounds)
+    indptr = indptr.astype(np.int64 if keys.size > _INT32_MAX else np.int32)
+    return Graph(indptr, _low32(keys))
+
+
+def _graph_from_keys(keys: np.ndarray, n: int) -> Graph:
+    return _graph_from_sorted_keys(_sorted_unique_keys(keys), n)
+
+
+def _merge_keys(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Union of two sorted unique key arrays (timsort merges the two runs in linear time)."""
+    both = np.concatenate([a, b])
+    both.sort(kind="stable")
+    return _sorted_unique_keys(both, presorted=True)
+
+
+def _cap_degrees(keys: np.ndarray, n: int, cap: int, rng: np.random.Generator) -> np.ndarray:
+    """Drop random edges of nodes whose degree exceeds ``cap`` (so every degree is <= cap)."""
+    bounds = np.searchsorted(keys, np.arange(n + 1, dtype=np.int64) << 32)
+    deg = np.diff(bounds)
+    over = np.flatnonzero(deg > cap)
+    if over.size == 0:
+        return keys
+    # entries of the over-cap rows, ranked within each row by a random priority
+    cnt = deg[over]
+    pos = np.repeat(bounds[over] - np.cumsum(cnt) + cnt, cnt) + np.arange(cnt.sum())
+    row = np.repeat(np.arange(over.size), cnt)
+    prio = rng.random(pos.size)
+    order = np.lexsort((prio, row))
+    start = np.cumsum(cnt) - cnt
+    rank = np.empty(pos.size, dtype=np.int64)
+    rank[order] = np.arange(pos.size) - np.repeat(start, cnt)
+    drop = keys[pos[rank >= cap]]
+    rev = (drop & _LOW32) << 32 | (drop >> 32)
+    gone = np.unique(np.concatenate([drop, rev]))
+    mask = np.ones(keys.size, dtype=bool)
+    mask[np.searchsorted(keys, gone)] = False
+    return keys[mask]
+
+
+def _dense_ids(ids: np.ndarray) -> tuple[np.ndarray, int]:
+    """Map arbitrary integer ids to 0..k-1 preserving order; returns (int32 codes, k)."""
+    ids = np.asarray(ids)
+    if ids.size and np.issubdtype(ids.dtype, np.integer):
+        lo, hi = int(ids.min()), int(ids.max())
+        if hi - lo <= 4 * ids.size + 1024:
+            ids = ids.astype(np.int64, copy=False)
+            present = np.zeros(hi - lo + 1, dtype=bool)
+            present[ids - lo] = True
+            code = np.cumsum(present, dtype=np.int64) - 1
+            return code[ids - lo].astype(np.int32), int(present.sum())
+    uniq, inv = np.unique(ids, return_inverse=True)
+    return inv.astype(np.int32), int(uniq.size)
+
+
+# --------------------------------------------------------------------------------------------
+# generators
+# --------------------------------------------------------------------------------------------
+
+
+def dcsbm(
+    block: np.ndarray,
+    region: np.ndarray,
+    age: np.ndarray,
+    mean_degree: float,
+    rng: np.random.Generator,
+    *,
+    degree_sigma: float = 1.0,
+    within_region: float = 0.85,
+    age_homophily: float = 0.5,
+    max_degree: int = 5000,
+) -> Graph:
+    """Degree-corrected stochastic block model (Chung-Lu style) with regions and age homophily.
+
+    Node weights ``theta ~ LogNormal(0, degree_sigma)`` give expected degrees
+    ``d_i = min(s * theta_i, max_degree)`` with ``s`` fixed so that ``mean(d) = mean_degree``.
+
+    Sampling works on "stubs". Nodes are sorted by (region, block, age, random tie-break); each
+    node holds ``round_stochastic(d_i)`` target stubs laid out in that order (array ``T``), so a
+    uniformly random position of ``T`` (or of a contiguous range of it) is a node drawn with
+    probability proportional to ``d_i`` (within that range). Each node emits
+    ``Poisson(d_i / 2)`` source stubs; each source stub draws its partner:
+
+    * with probability ``1 - within_region``: uniformly from the target stubs of all *other*
+      regions (an out-of-region tie);
+    * with probability ``within_region * age_homophily``: an *age-local* tie inside the node's
+      own block (region x urban): the partner's stub position is the node's own position plus a
+      Normal offset with standard deviation ``max(AGE_WINDOW * block stubs,
+      AGE_WINDOW_MIN_NODES * mean stubs per node of the block)``, reflected at the ends of the
+      block's range, so partners are near in age and still drawn proportionally to weight;
+    * otherwise: uniformly from the target stubs of the node's region (all its blocks).
+
+    So ``within_region`` is the share of ties inside the region whatever ``age_homophily`` is,
+    and the expected degree of node i is ``d_i``. Self-loops are dropped and multi-edges merged;
+    the edge deficit that this leaves is topped up by further rounds of the same process
+    (until within 0.5% of ``n * mean_degree / 2``, at most 4 rounds). Finally any node whose
+    realised degree exceeds ``max_degree`` loses random edges down to the cap.
+
+    ``block`` and ``region`` are integer ids per node (any values); every block must lie inside
+    one region. ``age`` is any numeric array. Deterministic given ``rng``.
+    """
+    block = np.asarray(block)
+    region = np.asarray(region)
+    age = np.asarray(age)
+    n = int(block.size)
+    if block.ndim != 1 or region.shape != block.shape or age.shape != block.shape:
+        raise ValueError("dcsbm: block, region and age must be 1-D arrays of the same length")
+    if n < 2 or n > _INT32_MAX:
+        raise ValueError(f"dcsbm: need 2 <= n < 2**31 nodes, got {n}")
+    if not (0 < mean_degree < n - 1):
+        raise ValueError(f"dcsbm: mean_degree must be in (0, n-1), got {mean_degree}")
+    if not (0.0 <= within_region <= 1.0 and 0.0 <= age_homophily <= 1.0):
+        raise ValueError("dcsbm: within_region and age_homophily must be in [0, 1]")
+    if degree_sigma < 0:
+        raise ValueError("dcsbm: degree_sigma must be >= 0")
+    if max_degree < mean_degree:
+        raise ValueError("dcsbm: max_degree must be >= mean_degree")
+    if not np.all(np.isfinite(age)):
+        raise ValueError("dcsbm: age must be finite")
+
+    # --- blocks ordered by region, nodes ordered by (block, age, random) ---------------------
+    rcode, nr = _dense_ids(region)
+    bcode, nb = _dense_ids(block)
+    breg = np.zeros(nb, dtype=np.int32)
+    breg[bcode] = rcode
+    if np.any(breg[bcode] != rcode):
+        raise ValueError("dcsbm: every block must lie inside one region")
+    border = np.lexsort((np.arange(nb), breg))
+    brank = np.empty(nb, dtype=np.int64)
+    brank[border] = np.arange(nb)
+    breg = breg[border]  # region of each block rank, non-decreasing
+
+    amin, amax = float(age.min()), float(age.max())
+    age_bits = 20
+    ageq = ((age.astype(np.float64) - amin) * ((2**age_bits - 1) / max(amax - amin, 1e-12)))
+    ageq = ageq.astype(np.int64)
+    bbits = max(int(nb - 1).bit_length(), 1)
+    rbits = 63 - bbits - age_bits
+    key = (brank[bcode] << (63 - bbits)) | (ageq << rbits)
+    key |= rng.integers(0, 2**rbits, n, dtype=np.int64)
+    order = np.argsort(key).astype(np.int32)
+    del key, ageq
+    blk_s = brank[bcode][order].astype(np.int32)  # block rank by sorted position
+    bpos = np.searchsorted(blk_s, np.arange(nb + 1))  # node ranges of blocks
+    rpos = bpos[np.searchsorted(breg, np.arange(nr + 1))]  # node ranges of regions
+
+    # --- expected degrees ----------------------------------------------------------------------
+    theta = rng.lognormal(0.0, float(degree_sigma), n)
+    theta /= theta.mean()
+    scale = float(mean_degree)
+    for _ in range(100):
+        d = np.minimum(theta * scale, float(max_degree))
+        m = d.mean()
+        if abs(m - mean_degree) <= 1e-9 * mean_degree:
+            break
+        scale *= mean_degree / m
+    d_s = d[order]  # by sorted position
+    del theta, d
+
+    # --- target stubs ------------------------------------------------------------------------
+    c_t = np.floor(d_s + rng.random(n)).astype(np.int64)
+    t_start = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(c_t, out=t_start[1:])
+    targets = np.repeat(order, c_t)
+    total = int(t_start[-1])
+    if total == 0:
+        raise ValueError("dcsbm: no target stubs (mean_degree too small)")
+    b_lo = t_start[bpos[:-1]]
+    b_len = t_start[bpos[1:]] - b_lo
+    r_lo = t_start[rpos[:-1]]
+    r_len = t_start[rpos[1:]] - r_lo
+    nodes_b = np.diff(bpos)
+    b_sigma = np.maximum(AGE_WINDOW * b_len, AGE_WINDOW_MIN_NODES * b_len / np.maximum(nodes_b, 1))
+
+    t_out = 1.0 - within_region
+    t_age = t_out + within_region * age_homophily
+    target_edges = n * mean_degree / 2.0
+
+    def draw(frac: float) -> np.ndarray:
+        """Sorted unique keys of one round with frac * d_i / 2 source stubs per node."""
+        c_s = rng.poisson(d_s * (0.5 * frac))
+        k_tot = int(c_s.sum())
+        keys = np.empty(2 * k_tot, dtype=np.int64)
+        cum = np.cumsum(c_s)
+        cuts = np.searchsorted(cum, np.arange(_CHUNK, k_tot, _CHUNK), side="right")
+        edges_nodes = np.concatenate([[0], cuts, [n]])
+        off = 0
+        for p0, p1 in zip(edges_nodes[:-1], edges_nodes[1:]):
+            pos = np.repeat(np.arange(p0, p1, dtype=np.int64), c_s[p0:p1])
+            k = pos.size
+            if k == 0:
+                continue
+            b = blk_s[pos]
+            r = breg[b]
+            lo = r_lo[r]
+            ln = r_len[r]
+            u = rng.random(k)
+            x = np.empty(k, dtype=np.int64)
+            # within-region, uniform over the region's target stubs
+            w = np.flatnonzero(u >= t_age)
+            uw = (u[w] - t_age) / (1.0 - t_age) if w.size else u[w]
+            x[w] = lo[w] + np.floor(uw * ln[w]).astype(np.int64)
+            # out of region, uniform over the other regions' target stubs
+            o = np.flatnonzero(u < t_out)
+            if o.size:
+                lno = total - ln[o]
+                j = np.floor((u[o] / t_out) * lno).astype(np.int64)
+                j = np.minimum(j, np.maximum(lno - 1, 0))
+                x[o] = j + (j >= lo[o]) * ln[o]
+                single = lno == 0  # the region holds every target stub
+                x[o[single]] = lo[o[single]] + np.floor(u[o[single]] / t_out * ln[o[single]]).astype(np.int64)
+            # age-local inside the block
+            a = np.flatnonzero((u >= t_out) & (u < t_age))
+            if a.size:
+                pa = pos[a]
+                ba = b[a]
+                blo = b_lo[ba]
+                bln = b_len[ba]
+                centre = (t_start[pa] - blo) + 0.5 * c_t[pa]
+                y = centre + rng.standard_normal(a.size) * b_sigma[ba]
+                y = np.abs(y)
+                span = np.maximum(bln, 1).astype(np.float64)
+                y = np.fmod(y, 2.0 * span)
+                y = np.where(y >= span, 2.0 * span - y, y)
+                x[a] = blo + np.minimum(np.floor(y), span - 1.0).astype(np.int64)
+                empty = bln == 0  # fall back to the region
+                x[a[empty]] = lo[a[empty]] + np.floor(u[a[empty]] * ln[a[empty]]).astype(np.int64)
+            # regions without target stubs: anywhere
+            none = np.flatnonzero(ln == 0)
+            if none.size:
+                x[none] = np.floor(u[none] * total).astype(np.int64)
+            np.clip(x, 0, total - 1, out=x)
+            src = order[pos]
+            dst = targets[x]
+            keys[off : off + k] = (src.astype(np.int64) << 32) | dst
+            keys[k_tot + off : k_tot + off + k] = (dst.astype(np.int64) << 32) | src
+            loops = src == dst
+            keys[off : off + k][loops] = -1
+            keys[k_tot + off : k_tot + off + k][loops] = -1
+            off += k
+        return _sorted_unique_keys(keys)
+
+    keys = _cap_degrees(draw(1.0), n, max_degree, rng)
+    drawn = target_edges
+    for _ in range(4):
+        have = keys.size / 2.0
+        deficit = target_edges - have
+        if deficit <= 0.005 * target_edges:
+            break
+        keep_rate = max(have / drawn, 0.2)
+        frac = deficit / keep_rate / target_edges
+        keys = _cap_degrees(_merge_keys(keys, draw(frac)), n, max_degree, rng)
+        drawn += frac * target_edges
+    return _graph_from_sorted_keys(keys, n)
+
+
+def watts_strogatz(n: int, k: int, p: float, rng: np.random.Generator) -> Graph:
+    """Watts-Strogatz small world: ring lattice with ``k`` (even) neighbours, each edge's far
+    end rewired with probability ``p`` to a uniform node; rewirings that would create a
+    self-loop or duplicate are redrawn (up to 10 rounds; any left are dropped)."""
+    n, k = int(n), int(k)
+    if k % 2 or k < 0 or (n > 0 and k >= n):
+        raise ValueError(f"watts_strogatz: k must be even and 0 <= k < n, got n={n}, k={k}")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"watts_strogatz: p must be in [0, 1], got {p}")
+    h = k // 2
+    u = np.repeat(np.arange(n, dtype=np.int64), h)
+    v = (u + np.tile(np.arange(1, h + 1, dtype=np.int64), n)) % n
+    rew = np.flatnonzero(rng.random(u.size) < p)
+    v[rew] = rng.integers(0, n, rew.size)
+    is_rew = np.zeros(u.size, dtype=bool)
+    is_rew[rew] = True
+    for _ in range(10):
+        key = np.minimum(u, v) * n + np.maximum(u, v)
+        order = np.lexsort((is_rew, key))  # lattice edges first among equal keys
+        ks = key[order]
+        bad = order[1:][ks[1:] == ks[:-1]]
+        bad = np.union1d(bad, np.flatnonzero(u == v))
+        bad = bad[is_rew[bad]]
+        if bad.size == 0:
+            break
+        v[bad] = rng.integers(0, n, bad.size)
+    return Graph.from_edges(u, v, n)
+
+
+def barabasi_albert(n: int, m: int, rng: np.random.Generator) -> Graph:
+    """Barabasi-Albert preferential attachment: node v attaches ``m`` edges to earlier nodes
+    chosen proportionally to degree.
+
+    Vectorised Batagelj-Brandes: slot ``s = v*m + i`` holds the pair (v, M[2s+1]) in the list
+    ``M`` of edge endpoints, where ``M[2s+1] = M[r]`` for ``r`` uniform in ``[0, 2*v*m)`` (the
+    endpoint list as it stood before node v, as in networkx). All ``r`` are drawn at once and
+    the chains of references are resolved by pointer doubling. Picks that repeat a target of
+    the same node are redrawn (up to 10 rounds); node 0's slots are empty and the first few
+    nodes have fewer than ``m`` distinct targets, so the mean degree is just under ``2m``.
+    """
+    n, m = int(n), int(m)
+    if m < 1 or m >= n:
+        raise ValueError(f"barabasi_albert: need 1 <= m < n, got n={n}, m={m}")
+    s_tot = n * m
+    slot = np.arange(s_tot, dtype=np.int64)
+    node = slot // m
+    ref = np.arange(2 * s_tot, dtype=np.int64)
+    hi = 2 * node * m  # exclusive bound of r per slot
+    r = np.floor(rng.random(s_tot) * hi).astype(np.int64)
+    r[:m] = 0  # node 0: points at itself (a self-loop, dropped)
+    ref[1::2] = r
+    while True:
+        odd = (ref & 1).astype(bool)
+        if not odd.any():
+            break
+        ref = ref[ref]
+    target = ref[1::2] // (2 * m)
+    src = node
+    for _ in range(10):
+        key = src * n + target
+        order = np.argsort(key, kind="stable")
+        ks = key[order]
+        bad = order[1:][ks[1:] == ks[:-1]]
+        bad = np.union1d(bad, np.flatnonzero(src == target))
+        bad = bad[src[bad] >= 2]  # nodes 0 and 1 cannot do better
+        if bad.size == 0:
+            break
+        rr = np.floor(rng.random(bad.size) * hi[bad]).astype(np.int64)
+        target[bad] = ref[rr] // (2 * m)
+    return Graph.from_edges(src, target, n)
+
+
+def erdos_renyi(n: int, mean_degree: float, rng: np.random.Generator) -> Graph:
+    """G(n, p) with ``p = mean_degree / (n - 1)``: the edge count is drawn from
+    Binomial(n(n-1)/2, p), then that many distinct uniform pairs (first occurrences in draw
+    order of uniformly drawn pairs, so the edge set is uniform given its size)."""
+    n = int(n)
+    if n < 2:
+        raise ValueError(f"erdos_renyi: need n >= 2, got {n}")
+    p = float(mean_degree) / (n - 1)
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"erdos_renyi: mean_degree must be in [0, n-1], got {mean_degree}")
+    pairs = n * (n - 1) // 2
+    m = int(rng.binomial(pairs, p))
+    kept = np.empty(0, dtype=np.int64)
+    for _ in range(200):
+        need = m - kept.size
+        if need <= 0:
+            break
+        batch = int(need * (1.0 + 2.0 * m / pairs) + 16)
+        a = rng.integers(0, n, batch, dtype=np.int64)
+        b = rng.integers(0, n, batch, dtype=np.int64)
+        ok = a != b
+        new = np.minimum(a[ok], b[ok]) * n + np.maximum(a[ok], b[ok])
+        both = np.concatenate([kept, new])
+        _, first = np.unique(both, return_index=True)
+        kept = both[np.sort(first)][:m]
+    return Graph.from_edges(kept // n, kept % n, n)
+
+
+# --------------------------------------------------------------------------------------------
+# import
+# --------------------------------------------------------------------------------------------
+
+
+def _find_bad_line(path: Path) -> tuple[int, str] | None:
+    """Slow pass, only after the fast parse failed: first line that is not two integers."""
+    import re
+
+    integer = re.compile(r"[+-]?[0-9]+\Z")
+    with open(path, encoding="latin-1", newline=None) as fh:
+        for lineno, line in enumerate(fh, start=1):
+            body = line
+            for c in "#%":
+                cut = body.find(c)
+                if cut >= 0:
+                    body = body[:cut]
+            tok = body.split()
+            if not tok:
+                continue
+            bad = len(tok) < 2 or not (integer.match(tok[0]) and integer.match(tok[1]))
+            if not bad:
+                bad = not all(-(2**63) <= int(t) < 2**63 for t in tok[:2])
+            if bad:
+                text = line.rstrip("\r\n")
+                if len(text) > 60:
+                    text = text[:57] + "..."
+                return lineno, text
+    return None
+
+
+def read_edge_list(path: str | PathLike) -> tuple[Graph, np.ndarray]:
+    """Read a SNAP-style edge list.
+
+    Lines starting with ``#`` or ``%`` are comments (text after either character is ignored),
+    blank lines are skipped, the first two whitespace-separated columns are integer node ids
+    (further columns are ignored). Pairs may appear once or in both directions; duplicates are
+    merged and self-loops dropped (their node is kept). Original ids, which may be any int64
+    values, are remapped to ``0..n-1`` in sorted order: returns ``(graph, ids)`` with new id
+    ``i`` <-> original ``ids[i]`` (int64). Raises `GraphError` with a one-line message naming
+    the file (and the first bad line) on a missing file, a malformed line or no edges.
+    """
+    p = Path(path)
+    name = str(path)
+    try:
+        with open(p, "rb"):
+            pass
+    except OSError as exc:
+        raise GraphError(f"{name}: cannot read edge list ({exc.strerror or _one_line(exc)})") from exc
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            arr = np.loadtxt(
+                p, dtype=np.int64, comments=("#", "%"), usecols=(0, 1), ndmin=2, encoding="latin-1"
+            )
+    except (ValueError, OverflowError) as exc:
+        bad = _find_bad_line(p)
+        if bad is None:
+            raise GraphError(f"{name}: cannot parse edge list ({_one_line(exc)})") from exc
+        lineno, text = bad
+        raise GraphError(f"{name} line {lineno}: expected two integer node ids, got {text!r}") from exc
+    except OSError as exc:
+        raise GraphError(f"{name}: cannot read edge list ({exc.strerror or _one_line(exc)})") from exc
+    if arr.shape[0] == 0:
+        raise GraphError(f"{name}: no edges found (expected lines of two integer node ids)")
+    ids, inv = np.unique(arr.ravel(), return_inverse=True)
+    if ids.size > _INT32_MAX:
+        raise GraphError(f"{name}: too many nodes ({ids.size}) for int32 indices")
+    inv = inv.astype(np.int32).reshape(-1, 2)
+    g = Graph.from_edges(inv[:, 0], inv[:, 1], ids.size)
+    if g.n_edges == 0:
+        raise GraphError(f"{name}: no edges found (only self-loops)")
+    return g, ids.astype(np.int64)
+
+
+# --------------------------------------------------------------------------------------------
+# statistics
+# --------------------------------------------------------------------------------------------
+
+
+def largest_component_share(g: Graph) -> float:
+    """Share of nodes in the largest connected component (0.0 for an empty graph)."""
+    if g.n == 0:
+        return 0.0
+    _, labels = connected_components(g.to_scipy(), directed=False)
+    return float(np.bincount(labels).max() / g.n)
+
+
+def _neighbour_sums(g: Graph, z: np.ndarray) -> np.ndarray:
+    """sum of z over each node's neighbours (float64), in chunks of rows."""
+    out = np.empty(g.n, dtype=np.float64)
+    ptr = g.indptr.astype(np.int64)
+    cuts = np.searchsorted(ptr, np.arange(0, ptr[-1], _CHUNK), side="right") - 1
+    starts = np.unique(np.concatenate([cuts, [0]]))
+    stops = np.concatenate([starts[1:], [g.n]])
+    for r0, r1 in zip(starts, stops):
+        e0, e1 = ptr[r0], ptr[r1]
+        c = np.zeros(e1 - e0 + 1, dtype=np.float64)
+        np.cumsum(z[g.indices[e0:e1]], out=c[1:])
+        out[r0:r1] = c[ptr[r0 + 1 : r1 + 1] - e0] - c[ptr[r0:r1] - e0]
+    return out
+
+
+def assortativity(g: Graph, x) -> float:
+    """Pearson correlation of ``x`` across edges, each edge counted in both directions
+    (networkx's numeric assortativity). NaN without edges or without variation."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.shape != (g.n,):
+        raise ValueError(f"assortativity: x must have shape ({g.n},), got {x.shape}")
+    deg = g.degree.astype(np.float64)
+    s = deg.sum()
+    if s == 0:
+        return float("nan")
+    mu = float(deg @ x) / s
+    z = x - mu
+    var = float(deg @ (z * z))
+    if var == 0:
+        return float("nan")
+    cov = float(z @ _neighbour_sums(g, z))
+    return cov / var

@@ -1,0 +1,396 @@
+"""The simulation: one tick of the article's system, read top to bottom in :meth:`Simulation.step`.
+
+>>> import scsim
+>>> sim = scsim.Simulation(scsim.load_scenario("article", population=5000, ticks=3, seed=1))
+>>> sim.step(); sim.tick
+1
+>>> result = sim.run()
+>>> len(result.ticks), int(result.citizens.shape[0])
+(3, 5000)
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from . import behaviour, groups, population, sources, surveillance
+from .errors import ResourceError, ScsimError
+from .graph import Graph
+from .metrics import score_summary
+from .rng import BLOCK, blocks, stream
+from .scenario import SOURCES, Scenario
+from .scoring import Rulebook, combine, friends_mean, tier_of
+from .tiers import SanctionState, perks_of, score_sanctions, update_blacklist
+
+ProgressFn = Callable[[int, int], None]
+
+# events other modules read per citizen each tick (besides those the rulebook scores)
+KEPT_EVENTS = ("courts.judgement_unpaid",)
+
+
+# ----------------------------------------------------------------------------------------------
+# memory
+
+
+def estimate_memory(sc: Scenario, n: int | None = None, mean_degree: float | None = None) -> int:
+    """Estimated peak resident memory of a run in bytes, before anything is allocated.
+
+    Per citizen: attributes and state (~300 B), two float32 ledgers per rule, the CSR graph and
+    its generation (~40 B per unit of mean degree), plus the Python runtime (~150 MB).
+    """
+    n = sc.population if n is None else n
+    d = sc.graph.mean_degree if mean_degree is None else mean_degree
+    if sc.reference is not None:
+        per = 120 + 40 * d
+    else:
+        per = 300 + 8 * len(sc.rules) + 40 * d
+    return int(150e6 + n * per)
+
+
+def available_memory() -> int:
+    """Memory available to this process now (bytes)."""
+    try:
+        import psutil
+
+        return int(psutil.virtual_memory().available)
+    except Exception:  # pragma: no cover
+        return 8 << 30
+
+
+def check_memory(sc: Scenario, n: int | None = None) -> int:
+    """Raise :class:`ResourceError` if the run would not fit; return the estimate."""
+    need = estimate_memory(sc, n)
+    limit = sc.engine.memory_limit_gib * 2**30 if sc.engine.memory_limit_gib else 0.9 * available_memory()
+    if need > limit:
+        raise ResourceError(
+            f"population: {n or sc.population:,} citizens need about {need / 2**30:.1f} GiB but "
+            f"{limit / 2**30:.1f} GiB is available; lower --population or the mean degree")
+    return need
+
+
+# ----------------------------------------------------------------------------------------------
+# building the world
+
+
+def build_graph(sc: Scenario, pop: population.Population) -> Graph:
+    """The social graph of MODEL.md section 3 for this population."""
+    from . import graph as g
+
+    cfg = sc.graph
+    rng = stream(sc.seed, 0, "graph", 0)
+    if cfg.kind == "dcsbm":
+        return g.dcsbm(pop.block, pop.region, pop.age, cfg.mean_degree, rng, degree_sigma=cfg.degree_sigma,
+                       within_region=cfg.within_region, age_homophily=cfg.age_homophily, max_degree=cfg.max_degree)
+    if cfg.kind == "watts_strogatz":
+        k = max(2, int(round(cfg.mean_degree / 2)) * 2)
+        return g.watts_strogatz(pop.n, k, cfg.rewire_p, rng)
+    if cfg.kind == "barabasi_albert":
+        return g.barabasi_albert(pop.n, max(1, int(round(cfg.mean_degree / 2))), rng)
+    if cfg.kind == "erdos_renyi":
+        return g.erdos_renyi(pop.n, cfg.mean_degree, rng)
+    raise ScsimError(f"graph.kind: {cfg.kind!r} cannot be generated")  # pragma: no cover
+
+
+def load_edge_list(path: str) -> Graph:
+    from .graph import GraphError, read_edge_list
+
+    try:
+        graph, _ids = read_edge_list(path)
+    except GraphError as e:
+        raise ScsimError(str(e)) from None
+    return graph
+
+
+class Simulation:
+    """A run of a scenario: the world (citizens, graph, units) and its state, tick by tick.
+
+    Mesa users will recognise the shape: build with a scenario, call :meth:`step` or :meth:`run`,
+    read the collected data from the returned :class:`~scsim.results.Result`.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        From :func:`scsim.load_scenario`.
+    graph : Graph, optional
+        A ready-made graph (its node count overrides ``scenario.population``).
+    """
+
+    def __new__(cls, scenario: Scenario, graph: Graph | None = None):
+        if cls is Simulation and scenario.reference is not None:
+            from .reference import ReferenceSimulation
+
+            if graph is None and scenario.graph.kind == "edgelist":
+                graph = load_edge_list(scenario.graph.path)
+            return ReferenceSimulation(scenario, graph)
+        return super().__new__(cls)
+
+    def __init__(self, scenario: Scenario, graph: Graph | None = None):
+        t0 = time.perf_counter()
+        sc = scenario
+        if graph is None and sc.graph.kind == "edgelist":
+            graph = load_edge_list(sc.graph.path)
+        if graph is not None and graph.n != sc.population:
+            sc = sc.model_copy(update={"population": graph.n})
+        check_memory(sc)
+        self.scenario = sc
+        self.n = n = sc.population
+        self.seed = sc.seed
+        self.tick = 0
+        self.pop = population.generate(n, sc.population_params, sc.seed)
+        self.pop.unit, self.pop.supervisor = groups.assign_units(self.pop, sc.units.size, sc.seed)
+        self.graph = graph if graph is not None else build_graph(sc, self.pop)
+        self.deg = self.graph.degree.astype(np.float32)
+        self._adj = None
+        self.tier_names = sc.tier_names
+        self.tier_mins = np.array([t.min for t in sc.tiers], np.float32)
+        self.rules = Rulebook(sc)
+        R = len(self.rules)
+        self.ledger_behaviour = np.zeros((R, n), np.float32)
+        self.ledger_error = np.zeros((R, n), np.float32)
+        base = float(np.clip(sc.score.base, sc.score.min, sc.score.max))
+        self.score = np.full(n, base, np.float32)
+        self.prev_score = self.score.copy()
+        self.own = self.score.copy()
+        self.own_error = np.zeros(n, np.float32)
+        self.raw = self.score.copy()
+        self.friends_mean = self.score.copy()
+        self.tier = tier_of(self.score, self.tier_mins)
+        self.sanctions = SanctionState.empty(n)
+        self.income_eff = self.pop.income.copy()
+        self.dissent = self.pop.traits["dissent"].copy()
+        self.censor = np.zeros(n, np.float32)
+        self.purchase_boost = np.zeros(n, np.float32)
+        self.rating_bias = np.zeros(n, np.float32)
+        self.coverage = {s: sources.coverage(self.pop, s) for s in SOURCES}
+        self.active_sources = [s for s in SOURCES if sc.source(s).enabled]
+        # which events are needed per citizen (scored or read by another module)
+        self.needed = set(self.rules.events) | set(KEPT_EVENTS)
+        if "gaming.idle_week" in self.needed:
+            self.needed.add("gaming.hours")
+        self.recorded = set(self.needed)  # events the system records (and may misattribute)
+        if "social_media.flagged_post" in self.needed:
+            self.needed |= {"social_media.critical_post", "social_media.neutral_post"}
+        order = np.argsort(self.pop.region, kind="stable")
+        self._region_members = order.astype(np.int64)
+        counts = np.bincount(self.pop.region, minlength=len(self.pop.region_names))
+        self._region_start = np.r_[0, np.cumsum(counts)[:-1]].astype(np.int64)
+        self._region_size = counts.astype(np.int64)
+        self.kept: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.events: dict[str, int] = {}
+        self.error_events: dict[str, int] = {}
+        # data collection
+        self.rows: list[dict] = []
+        k = min(sc.engine.panel_size, n)
+        self.panel_ids = np.sort(stream(sc.seed, 0, "panel", 0).choice(n, k, replace=False)) if k else np.zeros(0, np.int64)
+        self.panel: list[dict[str, np.ndarray]] = []
+        self.transitions: list[np.ndarray] = []   # per tick, (from_tier, to_tier) counts
+        self.bottom_at_start = np.zeros(n, bool)  # lowest tier after tick 1 (poverty trap)
+        self.build_s = time.perf_counter() - t0
+        self.ticks_s = 0.0
+
+    # ------------------------------------------------------------------------------------------
+    @property
+    def adj(self):
+        """The graph as a float32 SciPy CSR matrix (built on first use)."""
+        if self._adj is None:
+            self._adj = self.graph.to_scipy()
+        return self._adj
+
+    def set_graph(self, graph: Graph) -> None:
+        """Replace the social graph (behaviour modules rewire it during a run)."""
+        self.graph = graph
+        self.deg = graph.degree.astype(np.float32)
+        self._adj = None
+
+    # ------------------------------------------------------------------------------------------
+    def step(self) -> None:
+        """Advance one tick (one week)."""
+        t0 = time.perf_counter()
+        sc = self.scenario
+        t = self.tick + 1
+        # 1. data sources -> 2a. ledgers, chunk by chunk
+        self._observe_and_record(t)
+        # 2b. score: own score from the ledger, friends' term from last tick's scores, clip
+        own, own_err = self.rules.own(self.ledger_behaviour, self.ledger_error)
+        m = friends_mean(self.adj, self.deg, self.score, own)
+        capped = self.rules.capped(self.ledger_behaviour, self.ledger_error)
+        alpha = sc.network.alpha
+        score, raw = combine(own, m, alpha, sc.score.min, sc.score.max, capped, sc.score.grade_cap)
+        self.prev_score, self.score, self.raw = self.score, score, raw
+        self.own, self.own_error, self.friends_mean = own, own_err, m
+        prev_tier, self.tier = self.tier, tier_of(score, self.tier_mins)
+        # 3. tiers and sanctions
+        st = self.sanctions
+        st.slow_internet, st.job_restricted, loan_by_score = score_sanctions(sc, score)
+        ub, ue = self.kept.get("courts.judgement_unpaid", (np.zeros(self.n, np.int32),) * 2)
+        update_blacklist(sc, st, t, ub, ue, self.income_eff / self.pop.income_median,
+                         stream(self.seed, t, "blacklist", 0), stream(self.seed, t, "blacklist", 1))
+        st.loan_denied = loan_by_score | st.blacklisted
+        # 4. feedback of sanctions on next tick's behaviour
+        cut = sc.sanctions.income_cut
+        self.income_eff = (self.pop.income * (1 - cut * st.job_restricted)).astype(np.float32)
+        self.tick = t
+        row: dict = {}
+        # 5. citizens respond (ostracism, rebuke, self-censorship, gaming, appeals)
+        row.update(behaviour.step(self, t))
+        # 6. units and supervisors (collective rewards, star inflation)
+        row.update(groups.step(self, t))
+        # 7. pattern of life (inferred contacts, watchlist)
+        row.update(surveillance.step(self, t))
+        # 8. measure
+        self._collect(capped, prev_tier, row)
+        self.ticks_s += time.perf_counter() - t0
+
+    def _observe_and_record(self, t: int) -> None:
+        """Draw every source's events for tick ``t`` and post them to the ledgers."""
+        sc = self.scenario
+        n = self.n
+        chunk = sc.engine.chunk_size
+        self.events = {s: 0 for s in SOURCES}
+        self.error_events = {s: 0 for s in SOURCES}
+        incoming: dict[str, list[np.ndarray]] = {}
+        self.kept = {e: (np.zeros(n, np.int32), np.zeros(n, np.int32)) for e in KEPT_EVENTS}
+        view = sources.BlockView(
+            self.pop, 0, 0, self.income_eff, self.sanctions.blacklisted, self.sanctions.slow_internet,
+            self.sanctions.loan_denied, self.dissent, self.censor, self.purchase_boost, self.rating_bias,
+            sc.sanctions.trip_cut, sc.sanctions.internet_cut, sc.sanctions.loan_default_boost)
+        for c0 in range(0, n, chunk):
+            c1 = min(c0 + chunk, n)
+            beh: dict[str, list] = {}
+            err: dict[str, list] = {}
+            for b, lo, hi in blocks(n, c0, c1):
+                view.lo, view.hi = lo, hi
+                for src in self.active_sources:
+                    self._draw_source(src, t, b, view, beh, err, incoming)
+            beh_c = {k: np.concatenate(v) for k, v in beh.items()}
+            err_c = {k: np.concatenate(v) for k, v in err.items()}
+            self.rules.update_block(self.ledger_behaviour, self.ledger_error, beh_c, err_c, c0, c1)
+            for e in KEPT_EVENTS:
+                if e in beh_c:
+                    self.kept[e][0][c0:c1] = beh_c[e]
+                if e in err_c:
+                    self.kept[e][1][c0:c1] = err_c[e]
+        for ev, parts in incoming.items():
+            tgt = np.concatenate(parts)
+            self.rules.add_errors(self.ledger_error, ev, tgt)
+            if ev in self.kept:
+                self.kept[ev][1][:] += np.bincount(tgt, minlength=n).astype(np.int32)
+        self.rules.apply_caps(self.ledger_behaviour, self.ledger_error)
+
+    def _draw_source(self, src: str, t: int, b: int, view: sources.BlockView, beh: dict, err: dict, incoming: dict) -> None:
+        """One source, one block: rates -> counts -> derived events -> errors."""
+        cfg = self.scenario.source(src)
+        rng = stream(self.seed, t, src, b)
+        lo, hi = view.lo, view.hi
+        cov = self.coverage[src][lo:hi]
+        rates = sources.RATES[src](view, cfg)
+        counts: dict[str, np.ndarray] = {}
+        total = 0
+        for ev, lam in rates.items():
+            key = f"{src}.{ev}"
+            lam = np.where(cov, lam, 0.0)
+            if key in self.needed:
+                counts[ev] = sources.poisson(rng, lam)
+                total += int(counts[ev].sum())
+            else:
+                total += int(rng.poisson(float(lam.sum(dtype=np.float64))))
+        errors = 0
+        local_err: dict[str, np.ndarray] = {}
+        for ev, (nb, ne) in sources.derive(src, cfg, counts, rng).items():
+            if f"{src}.{ev}" in self.needed:
+                counts[ev] = nb
+                local_err[ev] = ne
+                total += int(nb.sum())
+                errors += int(ne.sum())
+        # misattribution: a share of each recorded event lands on another citizen of the region
+        for ev in list(counts):
+            key = f"{src}.{ev}"
+            if key not in self.recorded or ev == "hours":
+                continue
+            kept, owner = sources.misattribute(rng, counts[ev], cfg.misattribution)
+            if owner.size:
+                counts[ev] = kept
+                reg = self.pop.region[lo + owner]
+                pick = (rng.random(owner.size) * self._region_size[reg]).astype(np.int64)
+                incoming.setdefault(key, []).append(self._region_members[self._region_start[reg] + pick])
+                errors += int(owner.size)
+        # false flags: spurious events per covered citizen
+        for ev, r in cfg.false_flags.items():
+            ff = sources.poisson(rng, np.where(cov, r, 0.0))
+            local_err[ev] = local_err.get(ev, 0) + ff
+            errors += int(ff.sum())
+        for ev, c in counts.items():
+            key = f"{src}.{ev}"
+            if key in self.needed:
+                beh.setdefault(key, []).append(c)
+        m = hi - lo
+        for ev in set(counts) | set(local_err):
+            key = f"{src}.{ev}"
+            if key in self.needed:
+                e = local_err.get(ev)
+                err.setdefault(key, []).append(e if isinstance(e, np.ndarray) else np.zeros(m, np.int32))
+                if key not in beh or len(beh[key]) < len(err[key]):
+                    beh.setdefault(key, []).append(np.zeros(m, np.int32))
+        self.events[src] += total
+        self.error_events[src] += errors
+
+    # ------------------------------------------------------------------------------------------
+    def _collect(self, capped: np.ndarray, prev_tier: np.ndarray, extra: dict) -> None:
+        sc = self.scenario
+        st = self.sanctions
+        s = self.score
+        row: dict = {"tick": self.tick}
+        row.update(score_summary(s, sc.score.min, sc.score.max))
+        # tier transitions this tick (from the tier after tick t-1 to the tier after tick t)
+        k = len(self.tier_names)
+        self.transitions.append(np.bincount(prev_tier.astype(np.int64) * k + self.tier, minlength=k * k).reshape(k, k))
+        if self.tick == 1:
+            self.bottom_at_start = self.tier == 0
+        shares = np.bincount(self.tier, minlength=len(self.tier_names)) / self.n
+        for name, v in zip(self.tier_names, shares):
+            row[f"share_{name}"] = float(v)
+        sanctioned = st.sanctioned
+        row["sanctioned"] = int(sanctioned.sum())
+        row["blacklisted"] = int(st.blacklisted.sum())
+        row["slow_internet"] = int(st.slow_internet.sum())
+        row["job_restricted"] = int(st.job_restricted.sum())
+        row["loan_denied"] = int(st.loan_denied.sum())
+        # wrongful sanctions: sanctioned now, and would not be without error points
+        s_noerr, _ = combine(self.own - self.own_error, self.friends_mean, sc.network.alpha, sc.score.min, sc.score.max,
+                             capped, sc.score.grade_cap)
+        a, b, c = score_sanctions(sc, s_noerr)
+        noerr = a | b | c | (st.blacklisted & ~st.listed_by_error)
+        row["wrongful_sanctions"] = int((sanctioned & ~noerr).sum())
+        # guilt by association: score-sanctioned now, and the own score alone would not sanction
+        by_score = st.slow_internet | st.job_restricted | (st.loan_denied & ~st.blacklisted)
+        own_only, _ = combine(self.own, self.own, 0.0, sc.score.min, sc.score.max, capped, sc.score.grade_cap)
+        a, b, c = score_sanctions(sc, own_only)
+        row["guilt_by_association"] = int((by_score & ~(a | b | c)).sum())
+        for src in SOURCES:
+            row[f"events_{src}"] = int(self.events.get(src, 0))
+        row["error_events"] = int(sum(self.error_events.values()))
+        row.update(extra)
+        self.rows.append(row)
+        if self.panel_ids.size:
+            p = self.panel_ids
+            self.panel.append({"tick": np.full(p.size, self.tick, np.int32), "id": p.astype(np.int64),
+                               "score": s[p], "own_score": self.own[p], "tier": self.tier[p],
+                               "blacklisted": st.blacklisted[p], "sanctioned": sanctioned[p]})
+
+    # ------------------------------------------------------------------------------------------
+    def run(self, progress: ProgressFn | None = None):
+        """Run the remaining ticks and return a :class:`~scsim.results.Result`."""
+        from .results import Result
+
+        total = self.scenario.ticks
+        while self.tick < total:
+            self.step()
+            if progress is not None:
+                progress(self.tick, total)
+        return Result.from_simulation(self)
+
+    def perks(self) -> np.ndarray:
+        return perks_of(self.scenario, self.score)
