@@ -180,6 +180,8 @@ class Simulation:
         self._region_size = counts.astype(np.int64)
         self.kept: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.events: dict[str, int] = {}
+        self.event_totals: dict[str, int] = {}
+        self.score_graph = self.graph  # the graph the friends' term of the last tick used
         self.error_events: dict[str, int] = {}
         # data collection
         self.rows: list[dict] = []
@@ -216,6 +218,7 @@ class Simulation:
         # 2b. score: own score from the ledger, friends' term from last tick's scores, clip
         own, own_err = self.rules.own(self.ledger_behaviour, self.ledger_error)
         m = friends_mean(self.adj, self.deg, self.score, own)
+        self.score_graph = self.graph
         capped = self.rules.capped(self.ledger_behaviour, self.ledger_error)
         alpha = sc.network.alpha
         score, raw = combine(own, m, alpha, sc.score.min, sc.score.max, capped, sc.score.grade_cap)
@@ -251,6 +254,7 @@ class Simulation:
         chunk = sc.engine.chunk_size
         self.events = {s: 0 for s in SOURCES}
         self.error_events = {s: 0 for s in SOURCES}
+        self.event_totals = {}  # "source.event" (and "source.event:error") -> count this tick
         incoming: dict[str, list[np.ndarray]] = {}
         self.kept = {e: (np.zeros(n, np.int32), np.zeros(n, np.int32)) for e in KEPT_EVENTS}
         view = sources.BlockView(
@@ -294,9 +298,12 @@ class Simulation:
             lam = np.where(cov, lam, 0.0)
             if key in self.needed:
                 counts[ev] = sources.poisson(rng, lam)
-                total += int(counts[ev].sum())
+                k = int(counts[ev].sum())
             else:
-                total += int(rng.poisson(float(lam.sum(dtype=np.float64))))
+                k = int(rng.poisson(float(lam.sum(dtype=np.float64))))
+            if ev != "self_censored_post":  # posts not written are not events the system sees
+                total += k
+            self.event_totals[key] = self.event_totals.get(key, 0) + k
         errors = 0
         local_err: dict[str, np.ndarray] = {}
         for ev, (nb, ne) in sources.derive(src, cfg, counts, rng).items():
@@ -305,6 +312,8 @@ class Simulation:
                 local_err[ev] = ne
                 total += int(nb.sum())
                 errors += int(ne.sum())
+                self.event_totals[f"{src}.{ev}"] = self.event_totals.get(f"{src}.{ev}", 0) + int(nb.sum())
+                self.event_totals[f"{src}.{ev}:error"] = self.event_totals.get(f"{src}.{ev}:error", 0) + int(ne.sum())
         # misattribution: a share of each recorded event lands on another citizen of the region
         for ev in list(counts):
             key = f"{src}.{ev}"

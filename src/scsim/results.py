@@ -89,11 +89,15 @@ class Result:
         }
         arrays = {
             "ledger_behaviour": sim.ledger_behaviour, "ledger_error": sim.ledger_error,
-            "score": sim.score, "prev_score": sim.prev_score, "own": sim.own,
+            "score": sim.score, "prev_score": sim.prev_score, "own": sim.own, "raw": sim.raw,
+            "friends_mean": sim.friends_mean,
             "indptr": sim.graph.indptr, "indices": sim.graph.indices,
+            "score_indptr": sim.score_graph.indptr, "score_indices": sim.score_graph.indices,
         }
+        from .audit import disparity
+
         return cls(ticks=ticks, citizens=citizens, panel=panel, manifest=manifest, arrays=arrays,
-                   tables={"transitions": transitions})
+                   tables={"transitions": transitions, "disparity": disparity(citizens)})
 
     def save(self, path: str | Path) -> Path:
         """Write the run folder (refuses a non-empty folder). Returns the path."""

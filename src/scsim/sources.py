@@ -34,7 +34,7 @@ EVENTS: dict[str, tuple[str, ...]] = {
     "courts": ("traffic_violation", "drunk_driving", "criminal_conviction", "court_judgement",
                "judgement_unpaid", "contract_breach", "private_lending_breach", "late_fees"),
     "ratings": ("rating_high", "rating_low", "rating_mid"),
-    "social_media": ("supportive_post", "neutral_post", "critical_post", "flagged_post"),
+    "social_media": ("supportive_post", "neutral_post", "critical_post", "self_censored_post", "flagged_post"),
     "clinics": ("noncompliance",),
     "good_deeds": ("volunteering", "blood_donation", "heroic_act"),
     "metadata": ("calls", "stranger_calls", "colocations"),
@@ -173,8 +173,9 @@ def social_media(v: BlockView, c: SourceConfig) -> dict[str, np.ndarray]:
     posts = rate(c, "social_media", "posts") * (0.3 + 1.4 * v.t("sociability")) * v.internet_factor()
     p_crit = np.minimum(param(c, "social_media", "critical_base") + param(c, "social_media", "critical_dissent") * v.dissent[v.lo:v.hi], 0.95)
     p_sup = param(c, "social_media", "supportive_share") * (1 - p_crit)
-    crit = posts * p_crit * (1 - v.censor[v.lo:v.hi])
-    return {"supportive_post": posts * p_sup, "neutral_post": posts * (1 - p_crit - p_sup), "critical_post": crit}
+    censor = v.censor[v.lo:v.hi]
+    return {"supportive_post": posts * p_sup, "neutral_post": posts * (1 - p_crit - p_sup),
+            "critical_post": posts * p_crit * (1 - censor), "self_censored_post": posts * p_crit * censor}
 
 
 def clinics(v: BlockView, c: SourceConfig) -> dict[str, np.ndarray]:
