@@ -212,7 +212,7 @@ def query_cmd(run_dir: Annotated[Path, typer.Argument(help="Run folder.")],
             print(df.to_string(index=False))
 
 
-EXTENSIONS = ("scsim.audit_cli", "scsim.web.cli")
+EXTENSIONS = ("scsim.audit_cli", "scsim.sweep_cli", "scsim.web.cli")
 """Modules that add commands: each defines ``register(app)``."""
 
 
