@@ -165,6 +165,7 @@ class Simulation:
         self.purchase_boost = np.zeros(n, np.float32)
         self.rating_bias = np.zeros(n, np.float32)
         self.coverage = {s: sources.coverage(self.pop, s) for s in SOURCES}
+        self._coverage_f = {s: c.astype(np.float32) for s, c in self.coverage.items()}
         self.active_sources = [s for s in SOURCES if sc.source(s).enabled]
         # which events are needed per citizen (scored or read by another module)
         self.needed = set(self.rules.events) | set(KEPT_EVENTS)
@@ -213,6 +214,13 @@ class Simulation:
         t0 = time.perf_counter()
         sc = self.scenario
         t = self.tick + 1
+        row: dict = {}
+        # 0. citizens respond to the scores the last tick left them with (sections 7-9):
+        #    ostracism, rebuke, self-censorship, gaming, appeals; units and supervisors;
+        #    pattern of life. Each returns the columns it adds to this tick's row.
+        row.update(behaviour.step(self, t))
+        row.update(groups.step(self, t))
+        row.update(surveillance.step(self, t))
         # 1. data sources -> 2a. ledgers, chunk by chunk
         self._observe_and_record(t)
         # 2b. score: own score from the ledger, friends' term from last tick's scores, clip
@@ -236,14 +244,7 @@ class Simulation:
         cut = sc.sanctions.income_cut
         self.income_eff = (self.pop.income * (1 - cut * st.job_restricted)).astype(np.float32)
         self.tick = t
-        row: dict = {}
-        # 5. citizens respond (ostracism, rebuke, self-censorship, gaming, appeals)
-        row.update(behaviour.step(self, t))
-        # 6. units and supervisors (collective rewards, star inflation)
-        row.update(groups.step(self, t))
-        # 7. pattern of life (inferred contacts, watchlist)
-        row.update(surveillance.step(self, t))
-        # 8. measure
+        # 5. measure
         self._collect(capped, prev_tier, row)
         self.ticks_s += time.perf_counter() - t0
 
@@ -263,14 +264,12 @@ class Simulation:
             sc.sanctions.trip_cut, sc.sanctions.internet_cut, sc.sanctions.loan_default_boost)
         for c0 in range(0, n, chunk):
             c1 = min(c0 + chunk, n)
-            beh: dict[str, list] = {}
-            err: dict[str, list] = {}
+            beh_c: dict[str, np.ndarray] = {}
+            err_c: dict[str, np.ndarray] = {}
             for b, lo, hi in blocks(n, c0, c1):
                 view.lo, view.hi = lo, hi
                 for src in self.active_sources:
-                    self._draw_source(src, t, b, view, beh, err, incoming)
-            beh_c = {k: np.concatenate(v) for k, v in beh.items()}
-            err_c = {k: np.concatenate(v) for k, v in err.items()}
+                    self._draw_source(src, t, b, view, c0, c1, beh_c, err_c, incoming)
             self.rules.update_block(self.ledger_behaviour, self.ledger_error, beh_c, err_c, c0, c1)
             for e in KEPT_EVENTS:
                 if e in beh_c:
@@ -284,18 +283,19 @@ class Simulation:
                 self.kept[ev][1][:] += np.bincount(tgt, minlength=n).astype(np.int32)
         self.rules.apply_caps(self.ledger_behaviour, self.ledger_error)
 
-    def _draw_source(self, src: str, t: int, b: int, view: sources.BlockView, beh: dict, err: dict, incoming: dict) -> None:
+    def _draw_source(self, src: str, t: int, b: int, view: sources.BlockView, c0: int, c1: int,
+                     beh: dict, err: dict, incoming: dict) -> None:
         """One source, one block: rates -> counts -> derived events -> errors."""
         cfg = self.scenario.source(src)
         rng = stream(self.seed, t, src, b)
         lo, hi = view.lo, view.hi
-        cov = self.coverage[src][lo:hi]
+        cov = self._coverage_f[src][lo:hi]
         rates = sources.RATES[src](view, cfg)
         counts: dict[str, np.ndarray] = {}
         total = 0
         for ev, lam in rates.items():
             key = f"{src}.{ev}"
-            lam = np.where(cov, lam, 0.0)
+            lam = lam * cov
             if key in self.needed:
                 counts[ev] = sources.poisson(rng, lam)
                 k = int(counts[ev].sum())
@@ -328,21 +328,17 @@ class Simulation:
                 errors += int(owner.size)
         # false flags: spurious events per covered citizen
         for ev, r in cfg.false_flags.items():
-            ff = sources.poisson(rng, np.where(cov, r, 0.0))
+            ff = sources.poisson(rng, cov * np.float32(r))
             local_err[ev] = local_err.get(ev, 0) + ff
             errors += int(ff.sum())
-        for ev, c in counts.items():
-            key = f"{src}.{ev}"
-            if key in self.needed:
-                beh.setdefault(key, []).append(c)
-        m = hi - lo
-        for ev in set(counts) | set(local_err):
-            key = f"{src}.{ev}"
-            if key in self.needed:
-                e = local_err.get(ev)
-                err.setdefault(key, []).append(e if isinstance(e, np.ndarray) else np.zeros(m, np.int32))
-                if key not in beh or len(beh[key]) < len(err[key]):
-                    beh.setdefault(key, []).append(np.zeros(m, np.int32))
+        # post this block's counts into the chunk's buffers (behaviour and error kept apart)
+        for buf, part in ((beh, counts), (err, local_err)):
+            for ev, c in part.items():
+                key = f"{src}.{ev}"
+                if key in self.needed:
+                    if key not in buf:
+                        buf[key] = np.zeros(c1 - c0, np.int32)
+                    buf[key][lo - c0:hi - c0] = c
         self.events[src] += total
         self.error_events[src] += errors
 
@@ -368,8 +364,9 @@ class Simulation:
         row["job_restricted"] = int(st.job_restricted.sum())
         row["loan_denied"] = int(st.loan_denied.sum())
         # wrongful sanctions: sanctioned now, and would not be without error points
+        capped_noerr = self.rules.capped(self.ledger_behaviour, np.zeros_like(self.ledger_error)) if capped.any() else capped
         s_noerr, _ = combine(self.own - self.own_error, self.friends_mean, sc.network.alpha, sc.score.min, sc.score.max,
-                             capped, sc.score.grade_cap)
+                             capped_noerr, sc.score.grade_cap)
         a, b, c = score_sanctions(sc, s_noerr)
         noerr = a | b | c | (st.blacklisted & ~st.listed_by_error)
         row["wrongful_sanctions"] = int((sanctioned & ~noerr).sum())

@@ -54,6 +54,9 @@ class Result:
         cols["perks"] = sim.perks()
         cols["blacklisted"] = st.blacklisted
         cols["listings"] = st.listings
+        cols["listed_since"] = np.where(st.blacklisted, st.listed_since, -1).astype(np.int32)
+        cols["listed_until"] = np.where(st.blacklisted, st.listed_until, -1).astype(np.int32)
+        cols["listed_by_error"] = st.listed_by_error & st.blacklisted
         cols["slow_internet"] = st.slow_internet
         cols["job_restricted"] = st.job_restricted
         cols["loan_denied"] = st.loan_denied
@@ -115,6 +118,12 @@ class Result:
         store.write_json(p / "manifest.json", self.manifest)
         self.path = p
         return p
+
+    def explain(self, citizen_id: int) -> dict:
+        """Why citizen ``citizen_id`` has their score: see :func:`scsim.explain.explain`."""
+        from .explain import explain
+
+        return explain(self, citizen_id)
 
     @classmethod
     def load(cls, path: str | Path) -> "Result":

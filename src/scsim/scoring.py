@@ -74,11 +74,10 @@ class Rulebook:
         """Add misattributed events (one per entry of ``target``) to the error ledgers."""
         if target.size == 0:
             return
+        hit, cnt = np.unique(target, return_counts=True)
         for r, ev in enumerate(self.events):
             if ev == event:
-                cnt = np.bincount(target, minlength=Le.shape[1])
-                hit = np.flatnonzero(cnt)
-                Le[r, hit] += self.points[r] * cnt[hit].astype(np.float32)
+                Le[r, hit] += self.points[r] * cnt.astype(np.float32)
 
     def apply_caps(self, Lb: np.ndarray, Le: np.ndarray) -> None:
         """Bound |L_behaviour + L_error| by the rule's cap, scaling both parts alike."""
