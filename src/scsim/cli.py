@@ -89,29 +89,40 @@ def _summary_table(result) -> Table:
     return tab
 
 
-def _run_one(sc, out_dir: Path, quiet: bool):
+def _drive(sim, out_dir: Path, quiet: bool, label: str):
+    """Run ``sim`` to its end with a progress bar (unless quiet), checkpointing into ``out_dir``."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from .model import Simulation
-
-    t0 = time.perf_counter()
-    sim = Simulation(sc)
-    n = sim.n
+    out_dir.mkdir(parents=True, exist_ok=True)
     if quiet:
-        result = sim.run()
+        result = sim.run(checkpoint_dir=out_dir)
     else:
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("tick {task.completed}/{task.total}"),
                       TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=err, transient=True) as prog:
-            task = prog.add_task(sc.name, total=sc.ticks, rate="")
-            start = time.perf_counter()
+            task = prog.add_task(label, total=sim.scenario.ticks, completed=sim.tick, rate="")
+            start, first = time.perf_counter(), sim.tick
 
             def progress(tick, total):
-                rate = n * tick / max(time.perf_counter() - start, 1e-9)
+                rate = sim.n * (tick - first) / max(time.perf_counter() - start, 1e-9)
                 prog.update(task, completed=tick, rate=f"{rate:,.0f} citizen-ticks/s")
 
-            result = sim.run(progress)
+            result = sim.run(progress, checkpoint_dir=out_dir)
     result.save(out_dir)
-    return result, time.perf_counter() - t0
+    return result
+
+
+def _run_one(sc, out_dir: Path, quiet: bool):
+    from .model import Simulation
+
+    return _drive(Simulation(sc), out_dir, quiet, sc.name)
+
+
+def _report(result, quiet: bool):
+    if quiet:
+        print(result.path)
+    else:
+        out.print(_summary_table(result))
+        out.print(f"Simulated citizens only. Results in [bold]{result.path}[/bold]")
 
 
 @app.command()
@@ -125,6 +136,10 @@ def run(
     out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Run folder to write (must be new or empty).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary; print the run folder only.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the resolved size and memory estimate, run nothing.")] = False,
+    with_control: Annotated[bool, typer.Option("--with-control", help="Also run the scenario's control twin on the same world; "
+                                               "writes OUT/<scenario> and OUT/<control>.")] = False,
+    checkpoint_every: Annotated[Optional[int], typer.Option("--checkpoint-every", help="Ticks between checkpoints (0: none); "
+                                                             "`scsim resume RUN` continues a killed run.")] = None,
 ):
     """Run a scenario and write its results to a run folder."""
     from .model import available_memory, check_memory, estimate_memory
@@ -137,14 +152,37 @@ def run(
               f"estimated peak memory {need / 2**30:.2f} GiB (available {available_memory() / 2**30:.1f} GiB)")
         check_memory(sc)
         return
+    if checkpoint_every is not None:
+        sc = sc.model_copy(update={"engine": sc.engine.model_copy(update={"checkpoint_every": max(0, checkpoint_every)})})
     check_memory(sc)
     target = check_out_dir(out_dir) if out_dir is not None else default_run_dir(sc.name, sc.seed)
-    result, _ = _run_one(sc, target, quiet)
-    if quiet:
-        print(result.path)
-    else:
-        out.print(_summary_table(result))
-        out.print(f"Simulated citizens only. Results in [bold]{result.path}[/bold]")
+    if not with_control:
+        _report(_run_one(sc, target, quiet), quiet)
+        return
+    if not sc.control:
+        raise ScsimError(f"{scenario}: control: the scenario names no control twin; set control = \"<name>\" in the file")
+    ctl = _load(sc.control, population, ticks, seed, graph, set_)
+    ctl = ctl.model_copy(update={"engine": sc.engine})
+    for world in ("population", "seed", "ticks"):
+        if getattr(ctl, world) != getattr(sc, world):
+            raise ScsimError(f"{sc.control}: {world} differs from {sc.name}'s; a control twin must share the world")
+    results = [_run_one(x, target / x.name, quiet) for x in (sc, ctl)]
+    for r in results:
+        _report(r, quiet)
+    if not quiet:
+        out.print(f"Compare them: scsim compare {results[0].path} {results[1].path}")
+
+
+@app.command()
+def resume(run_dir: Annotated[Path, typer.Argument(help="Run folder of a run that was interrupted.")],
+           quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False):
+    """Continue an interrupted run from its last checkpoint; ends bit-identical to an uninterrupted run."""
+    from .model import Simulation
+
+    if (run_dir / "manifest.json").is_file():
+        raise ScsimError(f"{run_dir}: this run is complete (manifest.json exists); nothing to resume")
+    sim = Simulation.load_checkpoint(run_dir)
+    _report(_drive(sim, run_dir, quiet, f"{sim.scenario.name} (resumed at tick {sim.tick})"), quiet)
 
 
 @app.command("scenarios")

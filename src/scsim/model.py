@@ -118,8 +118,8 @@ class Simulation:
         A ready-made graph (its node count overrides ``scenario.population``).
     """
 
-    def __new__(cls, scenario: Scenario, graph: Graph | None = None):
-        if cls is Simulation and scenario.reference is not None:
+    def __new__(cls, scenario: Scenario | None = None, graph: Graph | None = None):
+        if cls is Simulation and scenario is not None and scenario.reference is not None:
             from .reference import ReferenceSimulation
 
             if graph is None and scenario.graph.kind == "edgelist":
@@ -387,16 +387,63 @@ class Simulation:
                                "blacklisted": st.blacklisted[p], "sanctioned": sanctioned[p]})
 
     # ------------------------------------------------------------------------------------------
-    def run(self, progress: ProgressFn | None = None):
-        """Run the remaining ticks and return a :class:`~scsim.results.Result`."""
+    def run(self, progress: ProgressFn | None = None, checkpoint_dir: str | Path | None = None):
+        """Run the remaining ticks and return a :class:`~scsim.results.Result`.
+
+        With ``checkpoint_dir``, the state is saved there every ``engine.checkpoint_every`` ticks
+        (see :meth:`save_checkpoint`; ``scsim resume`` continues from it).
+        """
         from .results import Result
 
         total = self.scenario.ticks
+        every = self.scenario.engine.checkpoint_every
         while self.tick < total:
             self.step()
+            if checkpoint_dir is not None and every and self.tick % every == 0 and self.tick < total:
+                t0 = time.perf_counter()
+                self.save_checkpoint(checkpoint_dir)
+                self.checkpoint_s = getattr(self, "checkpoint_s", 0.0) + time.perf_counter() - t0
             if progress is not None:
                 progress(self.tick, total)
         return Result.from_simulation(self)
+
+    # ------------------------------------------------------------------------------------------
+    CHECKPOINT = "checkpoint.pkl"
+
+    def save_checkpoint(self, folder: str | Path) -> Path:
+        """Write the whole state (atomically) to ``folder/checkpoint.pkl``.
+
+        Random streams are derived from (seed, tick, source, block), never carried, so a run
+        resumed from a checkpoint ends bit-identical to an uninterrupted one.
+        """
+        import pickle
+
+        from .store import _atomic
+
+        path = Path(folder) / self.CHECKPOINT
+
+        def write(tmp):
+            with open(tmp, "wb") as f:
+                pickle.dump(self, f, protocol=5)
+        _atomic(path, write)
+        return path
+
+    @staticmethod
+    def load_checkpoint(folder: str | Path) -> "Simulation":
+        """Read a simulation back from ``folder/checkpoint.pkl``."""
+        import pickle
+
+        path = Path(folder) / Simulation.CHECKPOINT
+        try:
+            with open(path, "rb") as f:
+                sim = pickle.load(f)
+        except FileNotFoundError:
+            raise ScsimError(f"{folder}: no checkpoint to resume from ({Simulation.CHECKPOINT} missing)") from None
+        except Exception as e:  # truncated or foreign file
+            raise ScsimError(f"{path}: unreadable checkpoint: {e.__class__.__name__}: {e}") from None
+        if not hasattr(sim, "step") or not hasattr(sim, "scenario"):
+            raise ScsimError(f"{path}: not an scsim checkpoint")
+        return sim
 
     def perks(self) -> np.ndarray:
         return perks_of(self.scenario, self.score)

@@ -100,7 +100,7 @@ class ReferenceSimulation:
         self.rows.append(row)
         self.ticks_s += time.perf_counter() - t0
 
-    def run(self, progress=None):
+    def run(self, progress=None, checkpoint_dir=None):
         from .results import Result
         from . import __version__
 

@@ -87,7 +87,8 @@ class Result:
             "scenario_name": sc.name, "population": sim.n, "edges": int(sim.graph.n_edges), "ticks": sim.tick,
             "seed": sc.seed, "scsim_version": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "tier_names": sim.tier_names, "rules": sim.rules.names,
-            "timings": {"build_s": round(sim.build_s, 4), "ticks_s": round(sim.ticks_s, 4)},
+            "timings": {"build_s": round(sim.build_s, 4), "ticks_s": round(sim.ticks_s, 4),
+                        "checkpoint_s": round(getattr(sim, "checkpoint_s", 0.0), 4)},
             "summary": summary, "scenario": sc.resolved(),
         }
         arrays = {
@@ -103,8 +104,17 @@ class Result:
                    tables={"transitions": transitions, "disparity": disparity(citizens)})
 
     def save(self, path: str | Path) -> Path:
-        """Write the run folder (refuses a non-empty folder). Returns the path."""
-        p = store.check_out_dir(path)
+        """Write the run folder (refuses a non-empty folder). Returns the path.
+
+        A folder holding only the run's own checkpoint is accepted; the checkpoint is removed once
+        every table is written.
+        """
+        from .model import Simulation
+
+        p = Path(path)
+        ckpt = p / Simulation.CHECKPOINT
+        if not (p.is_dir() and {f.name for f in p.iterdir()} == {Simulation.CHECKPOINT}):
+            store.check_out_dir(p)
         p.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
         store.write_table(p / "ticks.parquet", self.ticks)
@@ -116,6 +126,8 @@ class Result:
             store.write_arrays(p / "state.npz", self.arrays)
         self.manifest["timings"]["write_s"] = round(time.perf_counter() - t0, 4)
         store.write_json(p / "manifest.json", self.manifest)
+        if ckpt.exists():
+            ckpt.unlink()
         self.path = p
         return p
 

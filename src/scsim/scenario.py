@@ -43,6 +43,7 @@ class EngineConfig(_Model):
     chunk_size: int = Field(4 * BLOCK, gt=0, description="citizens processed together; a multiple of 65536")
     panel_size: int = Field(1000, ge=0, description="tracked citizens whose full trajectories are stored")
     memory_limit_gib: float | None = Field(None, gt=0, description="refuse runs estimated above this; default: available memory")
+    checkpoint_every: int = Field(26, ge=0, description="ticks between checkpoints of a run written to a folder (0: never)")
 
     @field_validator("chunk_size")
     @classmethod
