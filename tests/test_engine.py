@@ -260,3 +260,10 @@ def test_step_and_run_api_like_mesa():
     res = sim.run()
     assert list(res.ticks["tick"]) == [1, 2, 3, 4, 5]
     assert res.ticks["sanctioned"].max() == 0     # sesame has no sanctions
+
+
+@pytest.mark.parametrize("kind", ["dcsbm", "watts_strogatz", "barabasi_albert", "erdos_renyi"])
+def test_tiny_populations_run(kind):
+    """Ten citizens cannot have twenty friends each: the mean degree is capped, the run works."""
+    res = run(n=10, ticks=2, **{"graph.kind": kind})
+    assert 0 < res.manifest["edges"] <= 45 and len(res.citizens) == 10

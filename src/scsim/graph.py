@@ -8,12 +8,14 @@ edges; CSR with ``indices`` int32 (sorted within each row) and ``indptr`` int32,
 number of stored entries ``2 * n_edges`` is ``>= 2**31``.
 
 Internally an undirected edge set is held as sorted, unique int64 keys ``row << 32 | col`` with
-both orientations present; the CSR is read straight off that array (``indptr`` by
-``searchsorted``, ``indices`` as the low 32 bits), so building costs one ``np.sort``.
+both orientations present; the CSR is read straight off that array (``indptr`` from the
+positions where the high 32 bits change, ``indices`` as the low 32 bits), so building costs one
+``np.sort``.
 """
 
 from __future__ import annotations
 
+import io
 import sys
 import warnings
 from dataclasses import dataclass
@@ -46,7 +48,9 @@ AGE_WINDOW_MIN_NODES = 20
 
 _INT32_MAX = np.iinfo(np.int32).max
 _LOW32 = np.int64(0xFFFFFFFF)
-_CHUNK = 1 << 22  # stubs per chunk in dcsbm; fixed, so results never depend on memory size
+# Elements per chunk of chunked loops (dcsbm stubs, compaction, neighbour sums). Fixed, so the
+# random streams never depend on it; small enough that temporaries reuse heap memory.
+_CHUNK = 1 << 18
 
 
 class GraphError(ValueError):
@@ -171,8 +175,9 @@ class Graph:
 
     # -- persistence -------------------------------------------------------------------------
     def save(self, path: str | PathLike) -> None:
-        """Write ``indptr`` and ``indices`` to an .npz file (NumPy adds ``.npz`` if missing)."""
-        np.savez(path, indptr=self.indptr, indices=self.indices)
+        """Write ``indptr`` and ``indices`` to the .npz file ``path`` (exactly that name)."""
+        with open(path, "wb") as fh:
+            np.savez(fh, indptr=self.indptr, indices=self.indices)
 
     @classmethod
     def load(cls, path: str | PathLike) -> Graph:
@@ -218,30 +223,62 @@ def _pair_keys(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return keys
 
 
+def _compact(keys: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """``keys[keep]`` computed in place, chunk by chunk (no second full-size array)."""
+    w = 0
+    for c0 in range(0, keys.size, _CHUNK):
+        part = keys[c0 : c0 + _CHUNK][keep[c0 : c0 + _CHUNK]]
+        keys[w : w + part.size] = part
+        w += part.size
+    return keys[:w]
+
+
 def _sorted_unique_keys(keys: np.ndarray, presorted: bool = False) -> np.ndarray:
-    """Sort in place (unless presorted), drop -1 sentinels and duplicates."""
+    """Sort in place (unless presorted), drop -1 sentinels and duplicates; may return a view."""
     if not presorted:
         keys.sort()
     start = int(np.searchsorted(keys, 0))
     keys = keys[start:]
     if keys.size < 2:
-        return keys.copy()
+        return keys
     keep = np.empty(keys.size, dtype=bool)
     keep[0] = True
     np.not_equal(keys[1:], keys[:-1], out=keep[1:])
-    return keys[keep]
+    if keep.all():
+        return keys
+    return _compact(keys, keep)
+
+
+def _high32(keys: np.ndarray) -> np.ndarray:
+    """Row part of keys as an int32 array (a strided view where possible)."""
+    if sys.byteorder == "little" and keys.flags.c_contiguous:
+        return keys.view(np.int32)[1::2]
+    return (keys >> 32).astype(np.int32)
 
 
 def _low32(keys: np.ndarray) -> np.ndarray:
-    if sys.byteorder == "little":
+    if sys.byteorder == "little" and keys.flags.c_contiguous:
         return np.ascontiguousarray(keys.view(np.int32)[0::2])
     return (keys & _LOW32).astype(np.int32)
 
 
+def _indptr_from_keys(keys: np.ndarray, n: int) -> np.ndarray:
+    """int64 row pointer of sorted keys, from the positions where the row changes."""
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    if keys.size == 0:
+        return indptr
+    rows = _high32(keys)
+    starts = np.flatnonzero(rows[1:] != rows[:-1]) + 1
+    starts = np.concatenate([[0], starts])
+    counts = np.diff(np.concatenate([starts, [keys.size]]))
+    indptr[rows[starts].astype(np.int64) + 1] = counts
+    np.cumsum(indptr, out=indptr)
+    return indptr
+
+
 def _graph_from_sorted_keys(keys: np.ndarray, n: int) -> Graph:
     """CSR from sorted unique non-negative keys (both orientations present)."""
-    bounds = np.arange(n + 1, dtype=np.int64) << 32
-    indptr = np.searchsorted(keys, bounds)
+    indptr = _indptr_from_keys(keys, n)
     indptr = indptr.astype(np.int64 if keys.size > _INT32_MAX else np.int32)
     return Graph(indptr, _low32(keys))
 
@@ -251,15 +288,19 @@ def _graph_from_keys(keys: np.ndarray, n: int) -> Graph:
 
 
 def _merge_keys(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Union of two sorted unique key arrays (timsort merges the two runs in linear time)."""
-    both = np.concatenate([a, b])
-    both.sort(kind="stable")
-    return _sorted_unique_keys(both, presorted=True)
+    """Union of two sorted unique key arrays."""
+    if b.size == 0:
+        return a
+    pos = np.searchsorted(a, b)
+    hit = pos < a.size
+    hit[hit] = a[pos[hit]] == b[hit]
+    new = ~hit
+    return np.insert(a, pos[new], b[new])
 
 
 def _cap_degrees(keys: np.ndarray, n: int, cap: int, rng: np.random.Generator) -> np.ndarray:
     """Drop random edges of nodes whose degree exceeds ``cap`` (so every degree is <= cap)."""
-    bounds = np.searchsorted(keys, np.arange(n + 1, dtype=np.int64) << 32)
+    bounds = _indptr_from_keys(keys, n)
     deg = np.diff(bounds)
     over = np.flatnonzero(deg > cap)
     if over.size == 0:
@@ -278,7 +319,15 @@ def _cap_degrees(keys: np.ndarray, n: int, cap: int, rng: np.random.Generator) -
     gone = np.unique(np.concatenate([drop, rev]))
     mask = np.ones(keys.size, dtype=bool)
     mask[np.searchsorted(keys, gone)] = False
-    return keys[mask]
+    return _compact(keys, mask)
+
+
+def _within_share(keys: np.ndarray, group: np.ndarray, sample: int = 1 << 22) -> float:
+    """Share of edges with both ends in the same group (a systematic sample of the keys)."""
+    if keys.size == 0:
+        return 0.0
+    sub = keys[:: max(1, keys.size // sample)]
+    return float(np.mean(group[sub >> 32] == group[sub & _LOW32]))
 
 
 def _dense_ids(ids: np.ndarray) -> tuple[np.ndarray, int]:
@@ -334,10 +383,13 @@ def dcsbm(
     * otherwise: uniformly from the target stubs of the node's region (all its blocks).
 
     So ``within_region`` is the share of ties inside the region whatever ``age_homophily`` is,
-    and the expected degree of node i is ``d_i``. Self-loops are dropped and multi-edges merged;
-    the edge deficit that this leaves is topped up by further rounds of the same process
-    (until within 0.5% of ``n * mean_degree / 2``, at most 4 rounds). Finally any node whose
-    realised degree exceeds ``max_degree`` loses random edges down to the cap.
+    and the expected degree of node i is ``d_i``. Self-loops are dropped, multi-edges merged, and
+    any node whose realised degree exceeds ``max_degree`` loses random edges down to the cap.
+    These losses fall mostly on the dense within-region (age-local) ties, so further rounds of
+    the same process top up within-region and out-of-region ties separately, each by its own
+    shortfall against ``n * mean_degree / 2`` edges split by ``within_region`` (until neither is
+    short by more than 0.3% of the total; at most 4 top-ups, usually 0-2). With one region only,
+    every tie is within it.
 
     ``block`` and ``region`` are integer ids per node (any values); every block must lie inside
     one region. ``age`` is any numeric array. Deterministic given ``rng``.
@@ -391,10 +443,10 @@ def dcsbm(
     theta = rng.lognormal(0.0, float(degree_sigma), n)
     theta /= theta.mean()
     scale = float(mean_degree)
-    for _ in range(100):
+    for _ in range(200):  # monotone fixed point: the capped mean never overshoots
         d = np.minimum(theta * scale, float(max_degree))
         m = d.mean()
-        if abs(m - mean_degree) <= 1e-9 * mean_degree:
+        if abs(m - mean_degree) <= 1e-6 * mean_degree:
             break
         scale *= mean_degree / m
     d_s = d[order]  # by sorted position
@@ -415,12 +467,14 @@ def dcsbm(
     nodes_b = np.diff(bpos)
     b_sigma = np.maximum(AGE_WINDOW * b_len, AGE_WINDOW_MIN_NODES * b_len / np.maximum(nodes_b, 1))
 
-    t_out = 1.0 - within_region
-    t_age = t_out + within_region * age_homophily
+    wr = float(within_region) if nr > 1 else 1.0  # one region: every tie is inside it
     target_edges = n * mean_degree / 2.0
+    region_s = rcode  # region code by node id, to measure the realised within-region share
 
-    def draw(frac: float) -> np.ndarray:
-        """Sorted unique keys of one round with frac * d_i / 2 source stubs per node."""
+    def draw(frac: float, t_out: float, t_age: float) -> np.ndarray:
+        """Sorted unique keys of one round with Poisson(frac * d_i / 2) source stubs per node;
+        a stub's tie is out of region if u < t_out, age-local if t_out <= u < t_age, else
+        within region."""
         c_s = rng.poisson(d_s * (0.5 * frac))
         k_tot = int(c_s.sum())
         keys = np.empty(2 * k_tot, dtype=np.int64)
@@ -450,8 +504,8 @@ def dcsbm(
                 j = np.floor((u[o] / t_out) * lno).astype(np.int64)
                 j = np.minimum(j, np.maximum(lno - 1, 0))
                 x[o] = j + (j >= lo[o]) * ln[o]
-                single = lno == 0  # the region holds every target stub
-                x[o[single]] = lo[o[single]] + np.floor(u[o[single]] / t_out * ln[o[single]]).astype(np.int64)
+                alone = o[lno == 0]  # the region holds every target stub: stay inside
+                x[alone] = lo[alone] + np.floor(u[alone] / t_out * ln[alone]).astype(np.int64)
             # age-local inside the block
             a = np.flatnonzero((u >= t_out) & (u < t_age))
             if a.size:
@@ -461,11 +515,14 @@ def dcsbm(
                 bln = b_len[ba]
                 centre = (t_start[pa] - blo) + 0.5 * c_t[pa]
                 y = centre + rng.standard_normal(a.size) * b_sigma[ba]
-                y = np.abs(y)
-                span = np.maximum(bln, 1).astype(np.float64)
-                y = np.fmod(y, 2.0 * span)
-                y = np.where(y >= span, 2.0 * span - y, y)
-                x[a] = blo + np.minimum(np.floor(y), span - 1.0).astype(np.int64)
+                np.abs(y, out=y)  # reflect at the block's ends
+                span = bln.astype(np.float64)
+                far = np.flatnonzero(y >= span)
+                if far.size:
+                    sp = np.maximum(span[far], 1.0)
+                    yf = np.fmod(y[far], 2.0 * sp)
+                    y[far] = np.minimum(np.where(yf >= sp, 2.0 * sp - yf, yf), sp - 1.0)
+                x[a] = blo + y.astype(np.int64)
                 empty = bln == 0  # fall back to the region
                 x[a[empty]] = lo[a[empty]] + np.floor(u[a[empty]] * ln[a[empty]]).astype(np.int64)
             # regions without target stubs: anywhere
@@ -475,25 +532,46 @@ def dcsbm(
             np.clip(x, 0, total - 1, out=x)
             src = order[pos]
             dst = targets[x]
-            keys[off : off + k] = (src.astype(np.int64) << 32) | dst
-            keys[k_tot + off : k_tot + off + k] = (dst.astype(np.int64) << 32) | src
+            fwd = keys[off : off + k]
+            rev = keys[k_tot + off : k_tot + off + k]
+            np.left_shift(src, 32, out=fwd, dtype=np.int64)
+            fwd |= dst
+            np.left_shift(dst, 32, out=rev, dtype=np.int64)
+            rev |= src
             loops = src == dst
-            keys[off : off + k][loops] = -1
-            keys[k_tot + off : k_tot + off + k][loops] = -1
+            fwd[loops] = -1
+            rev[loops] = -1
             off += k
         return _sorted_unique_keys(keys)
 
-    keys = _cap_degrees(draw(1.0), n, max_degree, rng)
-    drawn = target_edges
-    for _ in range(4):
-        have = keys.size / 2.0
-        deficit = target_edges - have
-        if deficit <= 0.005 * target_edges:
+    # Round 0 draws the design mix. Self-loops, merged multi-edges and the cap lose ties, mostly
+    # dense (within-region, age-local) ones, so later rounds top up each kind by its own
+    # shortfall, scaled by its observed keep rate, until neither kind is short by more than
+    # 0.3% of the target edge count (at most 4 top-ups).
+    want_w, want_o = wr * target_edges, (1.0 - wr) * target_edges
+    keys = np.empty(0, dtype=np.int64)
+    drawn_w = drawn_o = 0.0
+    frac_w, frac_o = wr, 1.0 - wr
+    for round_ in range(5):
+        if round_ > 0:
+            have = keys.size / 2.0
+            w_share = _within_share(keys, region_s)
+            have_w, have_o = have * w_share, have * (1.0 - w_share)
+            short_w, short_o = want_w - have_w, want_o - have_o
+            tol = 0.003 * target_edges
+            if short_w <= tol and short_o <= tol:
+                break
+            frac_w = max(short_w, 0.0) / max(have_w / drawn_w, 0.2) / target_edges if drawn_w else 0.0
+            frac_o = max(short_o, 0.0) / max(have_o / drawn_o, 0.2) / target_edges if drawn_o else 0.0
+        frac = frac_w + frac_o
+        if frac <= 0.0:
             break
-        keep_rate = max(have / drawn, 0.2)
-        frac = deficit / keep_rate / target_edges
-        keys = _cap_degrees(_merge_keys(keys, draw(frac)), n, max_degree, rng)
-        drawn += frac * target_edges
+        t_out = frac_o / frac
+        t_age = t_out + (1.0 - t_out) * age_homophily
+        new = draw(frac, t_out, t_age)
+        keys = _cap_degrees(_merge_keys(keys, new) if keys.size else new, n, max_degree, rng)
+        drawn_w += frac_w * target_edges
+        drawn_o += frac_o * target_edges
     return _graph_from_sorted_keys(keys, n)
 
 
@@ -527,45 +605,49 @@ def watts_strogatz(n: int, k: int, p: float, rng: np.random.Generator) -> Graph:
 
 
 def barabasi_albert(n: int, m: int, rng: np.random.Generator) -> Graph:
-    """Barabasi-Albert preferential attachment: node v attaches ``m`` edges to earlier nodes
-    chosen proportionally to degree.
+    """Barabasi-Albert preferential attachment, as networkx: a star on nodes ``0..m`` (centre
+    0), then each node ``v > m`` attaches ``m`` edges to distinct earlier nodes chosen with
+    probability proportional to degree.
 
-    Vectorised Batagelj-Brandes: slot ``s = v*m + i`` holds the pair (v, M[2s+1]) in the list
-    ``M`` of edge endpoints, where ``M[2s+1] = M[r]`` for ``r`` uniform in ``[0, 2*v*m)`` (the
-    endpoint list as it stood before node v, as in networkx). All ``r`` are drawn at once and
-    the chains of references are resolved by pointer doubling. Picks that repeat a target of
-    the same node are redrawn (up to 10 rounds); node 0's slots are empty and the first few
-    nodes have fewer than ``m`` distinct targets, so the mean degree is just under ``2m``.
+    Vectorised Batagelj-Brandes: the list ``M`` of edge endpoints holds, for the edge slot ``s``
+    of node v, ``M[2s] = v`` and ``M[2s+1] = M[r]`` with ``r`` uniform over the list as it stood
+    before node v (``r < 2*m*(v-m)``). All ``r`` are drawn at once and the chains of references
+    are resolved by pointer doubling. A pick that repeats an earlier pick of the same node is
+    redrawn the same way (up to 10 rounds; any left over are merged, so the edge count can fall
+    a hair short of ``m * (n - m)``). Mean degree ``~ 2m``.
     """
     n, m = int(n), int(m)
     if m < 1 or m >= n:
         raise ValueError(f"barabasi_albert: need 1 <= m < n, got n={n}, m={m}")
-    s_tot = n * m
-    slot = np.arange(s_tot, dtype=np.int64)
-    node = slot // m
-    ref = np.arange(2 * s_tot, dtype=np.int64)
-    hi = 2 * node * m  # exclusive bound of r per slot
-    r = np.floor(rng.random(s_tot) * hi).astype(np.int64)
-    r[:m] = 0  # node 0: points at itself (a self-loop, dropped)
-    ref[1::2] = r
+    n_new = n - m - 1
+    s_tot = m + n_new * m  # star edges, then m edge slots per new node
+    src = np.empty(s_tot, dtype=np.int64)
+    src[:m] = 0
+    src[m:] = np.repeat(np.arange(m + 1, n, dtype=np.int64), m)
+    hi = 2 * m * (src - m)  # exclusive bound of r per slot (new nodes)
+    val = np.empty(2 * s_tot, dtype=np.int64)  # endpoint value where known
+    val[0::2] = src
+    val[1 : 2 * m : 2] = np.arange(1, m + 1)  # star leaves
+    ref = np.arange(2 * s_tot, dtype=np.int64)  # known entries point at themselves
+    r = np.floor(rng.random(s_tot - m) * hi[m:]).astype(np.int64)
+    ref[2 * m + 1 :: 2] = r
+    odd = ref[2 * m + 1 :: 2]  # a view: references of the new nodes' picks
     while True:
-        odd = (ref & 1).astype(bool)
-        if not odd.any():
+        # unresolved: pointing at another new node's pick (odd and past the star)
+        pending = np.flatnonzero((odd & 1).astype(bool) & (odd > 2 * m))
+        if pending.size == 0:
             break
-        ref = ref[ref]
-    target = ref[1::2] // (2 * m)
-    src = node
+        odd[pending] = ref[odd[pending]]  # pointer doubling
+    target = val[ref[1::2]]
     for _ in range(10):
         key = src * n + target
         order = np.argsort(key, kind="stable")
         ks = key[order]
         bad = order[1:][ks[1:] == ks[:-1]]
-        bad = np.union1d(bad, np.flatnonzero(src == target))
-        bad = bad[src[bad] >= 2]  # nodes 0 and 1 cannot do better
         if bad.size == 0:
             break
         rr = np.floor(rng.random(bad.size) * hi[bad]).astype(np.int64)
-        target[bad] = ref[rr] // (2 * m)
+        target[bad] = val[ref[rr]]
     return Graph.from_edges(src, target, n)
 
 
@@ -628,6 +710,19 @@ def _find_bad_line(path: Path) -> tuple[int, str] | None:
     return None
 
 
+def _remap_ids(flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes 0..k-1 of int64 ids in sorted order of id, and the sorted distinct ids."""
+    lo, hi = int(flat.min()), int(flat.max())
+    if hi - lo <= 4 * flat.size + 1024:  # dense enough for a lookup table (no sort)
+        present = np.zeros(hi - lo + 1, dtype=bool)
+        present[flat - lo] = True
+        ids = np.flatnonzero(present).astype(np.int64) + lo
+        table = np.cumsum(present, dtype=np.int64) - 1
+        return table[flat - lo], ids
+    ids, inv = np.unique(flat, return_inverse=True)
+    return inv.reshape(-1), ids.astype(np.int64)
+
+
 def read_edge_list(path: str | PathLike) -> tuple[Graph, np.ndarray]:
     """Read a SNAP-style edge list.
 
@@ -642,15 +737,20 @@ def read_edge_list(path: str | PathLike) -> tuple[Graph, np.ndarray]:
     p = Path(path)
     name = str(path)
     try:
-        with open(p, "rb"):
-            pass
+        with open(p, "rb") as fh:
+            data = fh.read()
     except OSError as exc:
         raise GraphError(f"{name}: cannot read edge list ({exc.strerror or _one_line(exc)})") from exc
+    # NumPy's C reader handles one comment character; '%' means the same as '#' here, and with
+    # several comment characters loadtxt falls back to a slow Python pass over the lines.
+    if b"%" in data:
+        data = data.replace(b"%", b"#")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             arr = np.loadtxt(
-                p, dtype=np.int64, comments=("#", "%"), usecols=(0, 1), ndmin=2, encoding="latin-1"
+                io.BytesIO(data), dtype=np.int64, comments="#", usecols=(0, 1), ndmin=2,
+                encoding="latin-1",
             )
     except (ValueError, OverflowError) as exc:
         bad = _find_bad_line(p)
@@ -660,13 +760,14 @@ def read_edge_list(path: str | PathLike) -> tuple[Graph, np.ndarray]:
         raise GraphError(f"{name} line {lineno}: expected two integer node ids, got {text!r}") from exc
     except OSError as exc:
         raise GraphError(f"{name}: cannot read edge list ({exc.strerror or _one_line(exc)})") from exc
+    del data
     if arr.shape[0] == 0:
         raise GraphError(f"{name}: no edges found (expected lines of two integer node ids)")
-    ids, inv = np.unique(arr.ravel(), return_inverse=True)
+    codes, ids = _remap_ids(arr.ravel())
+    del arr
     if ids.size > _INT32_MAX:
         raise GraphError(f"{name}: too many nodes ({ids.size}) for int32 indices")
-    inv = inv.astype(np.int32).reshape(-1, 2)
-    g = Graph.from_edges(inv[:, 0], inv[:, 1], ids.size)
+    g = Graph.from_edges(codes[0::2], codes[1::2], ids.size)
     if g.n_edges == 0:
         raise GraphError(f"{name}: no edges found (only self-loops)")
     return g, ids.astype(np.int64)

@@ -81,16 +81,19 @@ def build_graph(sc: Scenario, pop: population.Population) -> Graph:
 
     cfg = sc.graph
     rng = stream(sc.seed, 0, "graph", 0)
+    # a tiny population cannot reach the configured mean degree: cap it at half the others
+    d = min(cfg.mean_degree, max(1.0, (pop.n - 1) / 2))
     if cfg.kind == "dcsbm":
-        return g.dcsbm(pop.block, pop.region, pop.age, cfg.mean_degree, rng, degree_sigma=cfg.degree_sigma,
-                       within_region=cfg.within_region, age_homophily=cfg.age_homophily, max_degree=cfg.max_degree)
+        return g.dcsbm(pop.block, pop.region, pop.age, d, rng, degree_sigma=cfg.degree_sigma,
+                       within_region=cfg.within_region, age_homophily=cfg.age_homophily,
+                       max_degree=max(cfg.max_degree, int(np.ceil(d))))
     if cfg.kind == "watts_strogatz":
-        k = max(2, int(round(cfg.mean_degree / 2)) * 2)
+        k = min(max(2, int(round(d / 2)) * 2), (pop.n - 1) // 2 * 2)
         return g.watts_strogatz(pop.n, k, cfg.rewire_p, rng)
     if cfg.kind == "barabasi_albert":
-        return g.barabasi_albert(pop.n, max(1, int(round(cfg.mean_degree / 2))), rng)
+        return g.barabasi_albert(pop.n, max(1, min(int(round(d / 2)), pop.n - 1)), rng)
     if cfg.kind == "erdos_renyi":
-        return g.erdos_renyi(pop.n, cfg.mean_degree, rng)
+        return g.erdos_renyi(pop.n, d, rng)
     raise ScsimError(f"graph.kind: {cfg.kind!r} cannot be generated")  # pragma: no cover
 
 
