@@ -5,8 +5,10 @@ Every citizen in scsim is simulated. scsim never ingests records about real peop
 >>> import scsim
 >>> sc = scsim.load_scenario("article", population=3000, ticks=2, seed=3)
 >>> result = scsim.Simulation(sc).run()
->>> sorted(result.ticks.columns)[:3]
-['blacklisted', 'error_events', 'events_clinics']
+>>> list(result.ticks["tick"]), int(result.citizens.shape[0])
+([1, 2], 3000)
+>>> {"mean_score", "sanctioned", "blacklisted", "events_courts"} <= set(result.ticks.columns)
+True
 """
 __version__ = "0.1.0"
 
