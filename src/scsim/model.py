@@ -252,7 +252,12 @@ class Simulation:
         self.ticks_s += time.perf_counter() - t0
 
     def _observe_and_record(self, t: int) -> None:
-        """Draw every source's events for tick ``t`` and post them to the ledgers."""
+        """Draw every source's events for tick ``t`` and post them to the ledgers.
+
+        Blocks of citizens are drawn in parallel threads (NumPy releases the GIL in its array
+        loops); each block has its own random streams and results are posted in block order, so
+        the thread count never changes a number.
+        """
         sc = self.scenario
         n = self.n
         chunk = sc.engine.chunk_size
@@ -261,18 +266,15 @@ class Simulation:
         self.event_totals = {}  # "source.event" (and "source.event:error") -> count this tick
         incoming: dict[str, list[np.ndarray]] = {}
         self.kept = {e: (np.zeros(n, np.int32), np.zeros(n, np.int32)) for e in KEPT_EVENTS}
-        view = sources.BlockView(
-            self.pop, 0, 0, self.income_eff, self.sanctions.blacklisted, self.sanctions.slow_internet,
-            self.sanctions.loan_denied, self.dissent, self.censor, self.purchase_boost, self.rating_bias,
-            sc.sanctions.trip_cut, sc.sanctions.internet_cut, sc.sanctions.loan_default_boost)
         for c0 in range(0, n, chunk):
             c1 = min(c0 + chunk, n)
             beh_c: dict[str, np.ndarray] = {}
             err_c: dict[str, np.ndarray] = {}
-            for b, lo, hi in blocks(n, c0, c1):
-                view.lo, view.hi = lo, hi
-                for src in self.active_sources:
-                    self._draw_source(src, t, b, view, c0, c1, beh_c, err_c, incoming)
+            jobs = list(blocks(n, c0, c1))
+            draws = self._map(lambda job: self._draw_block(t, *job), jobs)
+            for (b, lo, hi), per_source in zip(jobs, draws):
+                for src, d in per_source:
+                    self._post(src, d, lo - c0, hi - c0, c1 - c0, beh_c, err_c, incoming)
             self.rules.update_block(self.ledger_behaviour, self.ledger_error, beh_c, err_c, c0, c1)
             for e in KEPT_EVENTS:
                 if e in beh_c:
@@ -286,15 +288,48 @@ class Simulation:
                 self.kept[ev][1][:] += np.bincount(tgt, minlength=n).astype(np.int32)
         self.rules.apply_caps(self.ledger_behaviour, self.ledger_error)
 
-    def _draw_source(self, src: str, t: int, b: int, view: sources.BlockView, c0: int, c1: int,
-                     beh: dict, err: dict, incoming: dict) -> None:
-        """One source, one block: rates -> counts -> derived events -> errors."""
+    def _map(self, fn, items):
+        """``map`` over a thread pool of ``engine.threads`` threads (results in order)."""
+        if self._threads() <= 1 or len(items) <= 1:
+            return [fn(x) for x in items]
+        if getattr(self, "_pool", None) is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(self._threads(), thread_name_prefix="scsim")
+        return list(self._pool.map(fn, items))
+
+    def _threads(self) -> int:
+        import os
+
+        return self.scenario.engine.threads or min(os.cpu_count() or 1, 8)
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_pool", None)  # threads are not part of the state (checkpoints)
+        return state
+
+    def _draw_block(self, t: int, b: int, lo: int, hi: int) -> list:
+        """Every active source's draws for citizens ``lo:hi`` (block ``b``) at tick ``t``."""
+        view = sources.BlockView(
+            self.pop, lo, hi, self.income_eff, self.sanctions.blacklisted, self.sanctions.slow_internet,
+            self.sanctions.loan_denied, self.dissent, self.censor, self.purchase_boost, self.rating_bias,
+            self.scenario.sanctions.trip_cut, self.scenario.sanctions.internet_cut,
+            self.scenario.sanctions.loan_default_boost)
+        return [(src, self._draw_source(src, t, b, view)) for src in self.active_sources]
+
+    def _draw_source(self, src: str, t: int, b: int, view: sources.BlockView) -> dict:
+        """One source, one block: rates -> counts -> derived events -> errors.
+
+        Returns the block's behaviour counts, error counts, misattributed events (by global
+        target), totals per event, and the source's event and error counts.
+        """
         cfg = self.scenario.source(src)
         rng = stream(self.seed, t, src, b)
         lo, hi = view.lo, view.hi
         cov = self._coverage_f[src][lo:hi]
         rates = sources.RATES[src](view, cfg)
         counts: dict[str, np.ndarray] = {}
+        totals: dict[str, int] = {}
         total = 0
         for ev, lam in rates.items():
             key = f"{src}.{ev}"
@@ -306,7 +341,7 @@ class Simulation:
                 k = int(rng.poisson(float(lam.sum(dtype=np.float64))))
             if ev != "self_censored_post":  # posts not written are not events the system sees
                 total += k
-            self.event_totals[key] = self.event_totals.get(key, 0) + k
+            totals[key] = k
         errors = 0
         local_err: dict[str, np.ndarray] = {}
         for ev, (nb, ne) in sources.derive(src, cfg, counts, rng).items():
@@ -315,9 +350,10 @@ class Simulation:
                 local_err[ev] = ne
                 total += int(nb.sum())
                 errors += int(ne.sum())
-                self.event_totals[f"{src}.{ev}"] = self.event_totals.get(f"{src}.{ev}", 0) + int(nb.sum())
-                self.event_totals[f"{src}.{ev}:error"] = self.event_totals.get(f"{src}.{ev}:error", 0) + int(ne.sum())
+                totals[f"{src}.{ev}"] = int(nb.sum())
+                totals[f"{src}.{ev}:error"] = int(ne.sum())
         # misattribution: a share of each recorded event lands on another citizen of the region
+        incoming: dict[str, np.ndarray] = {}
         for ev in list(counts):
             key = f"{src}.{ev}"
             if key not in self.recorded or ev == "hours":
@@ -327,23 +363,31 @@ class Simulation:
                 counts[ev] = kept
                 reg = self.pop.region[lo + owner]
                 pick = (rng.random(owner.size) * self._region_size[reg]).astype(np.int64)
-                incoming.setdefault(key, []).append(self._region_members[self._region_start[reg] + pick])
+                incoming[key] = self._region_members[self._region_start[reg] + pick]
                 errors += int(owner.size)
         # false flags: spurious events per covered citizen
         for ev, r in cfg.false_flags.items():
             ff = sources.poisson(rng, cov * np.float32(r))
             local_err[ev] = local_err.get(ev, 0) + ff
             errors += int(ff.sum())
-        # post this block's counts into the chunk's buffers (behaviour and error kept apart)
-        for buf, part in ((beh, counts), (err, local_err)):
+        return {"counts": counts, "errors": local_err, "incoming": incoming, "totals": totals,
+                "total": total, "error_count": errors}
+
+    def _post(self, src: str, d: dict, a: int, z: int, size: int, beh: dict, err: dict, incoming: dict) -> None:
+        """Post one source's block draws into the chunk's buffers (behaviour and error apart)."""
+        for buf, part in ((beh, d["counts"]), (err, d["errors"])):
             for ev, c in part.items():
                 key = f"{src}.{ev}"
                 if key in self.needed:
                     if key not in buf:
-                        buf[key] = np.zeros(c1 - c0, np.int32)
-                    buf[key][lo - c0:hi - c0] = c
-        self.events[src] += total
-        self.error_events[src] += errors
+                        buf[key] = np.zeros(size, np.int32)
+                    buf[key][a:z] = c
+        for key, tgt in d["incoming"].items():
+            incoming.setdefault(key, []).append(tgt)
+        for key, k in d["totals"].items():
+            self.event_totals[key] = self.event_totals.get(key, 0) + k
+        self.events[src] += d["total"]
+        self.error_events[src] += d["error_count"]
 
     # ------------------------------------------------------------------------------------------
     def _collect(self, capped: np.ndarray, prev_tier: np.ndarray, extra: dict) -> None:

@@ -44,6 +44,7 @@ class EngineConfig(_Model):
     panel_size: int = Field(1000, ge=0, description="tracked citizens whose full trajectories are stored")
     memory_limit_gib: float | None = Field(None, gt=0, description="refuse runs estimated above this; default: available memory")
     checkpoint_every: int = Field(26, ge=0, description="ticks between checkpoints of a run written to a folder (0: never)")
+    threads: int = Field(0, ge=0, le=256, description="threads drawing blocks of citizens in parallel (0: one per core); never changes results")
 
     @field_validator("chunk_size")
     @classmethod
