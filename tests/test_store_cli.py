@@ -115,6 +115,8 @@ BAD = [
     (["run", "nowhere.toml"], "nowhere.toml: no such scenario file"),
     (["run", "--population", "100000000000"], "population: 100,000,000,000 citizens need about"),
     (["scenario", "check", "missing.toml"], "missing.toml: no such scenario file"),
+    (["run", "--population", "abc"], "Invalid value for '--population'"),
+    (["run", "--frobnicate"], "No such option: --frobnicate"),
 ]
 
 

@@ -286,12 +286,12 @@ def main(argv: list[str] | None = None) -> int:
     except MemoryError:
         err.print("error: out of memory; lower --population", markup=False)
         return _exit(2)
-    except Exception as e:  # click usage errors
-        import click
-
-        if isinstance(e, click.ClickException):
-            e.show()
-            return _exit(e.exit_code)
+    except Exception as e:
+        # usage errors from click (typer vendors its own copy): one line, exit 2
+        if hasattr(e, "format_message") and hasattr(e, "exit_code"):
+            msg = " ".join(str(e.format_message()).split())
+            err.print(f"error: {msg}", markup=False, highlight=False, soft_wrap=True)
+            return _exit(2)
         raise
     return _exit(0)
 
