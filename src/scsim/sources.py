@@ -253,22 +253,31 @@ def derive(source: str, cfg: SourceConfig, counts: dict[str, np.ndarray], rng: n
 
 
 def poisson(rng: np.random.Generator, lam: np.ndarray) -> np.ndarray:
-    """Independent Poisson counts with rates ``lam``.
+    """Independent Poisson counts with rates ``lam`` (int32).
 
-    Dense rates use ``rng.poisson``; sparse ones (mean below 0.1) draw the block total and spread
-    it over citizens in proportion to their rates, which is the same distribution (superposition)
-    at a fraction of the cost.
+    Dense rates (mean above 0.1) use ``rng.poisson``. Sparse ones are drawn by superposition, the
+    same distribution at about one draw per *event*: the block's events arrive as candidates at
+    the top rate, each kept with probability ``lam_i / top`` (thinning); when rates are too uneven
+    for that, the block total ``Poisson(sum lam)`` is spread in proportion to the rates.
     """
     m = lam.shape[0]
-    mean = float(lam.mean()) if m else 0.0
-    if mean > 0.1:
+    counts = np.zeros(m, np.int32)
+    if m == 0:
+        return counts
+    total = float(lam.sum(dtype=np.float64))
+    if total > 0.1 * m:
         return rng.poisson(lam).astype(np.int32)
-    cum = np.cumsum(lam, dtype=np.float64)
-    total = rng.poisson(cum[-1]) if m else 0
-    if total == 0:
-        return np.zeros(m, np.int32)
-    idx = np.searchsorted(cum, rng.random(total) * cum[-1], side="right")
-    return np.bincount(np.minimum(idx, m - 1), minlength=m).astype(np.int32)
+    if total <= 0:
+        return counts
+    top = float(lam.max())
+    if top * m <= 4 * total:
+        cand = rng.integers(0, m, rng.poisson(top * m))
+        hit = cand[rng.random(cand.size) * top < lam[cand]]
+    else:
+        cum = np.cumsum(lam, dtype=np.float64)
+        hit = np.minimum(np.searchsorted(cum, rng.random(rng.poisson(total)) * cum[-1], side="right"), m - 1)
+    np.add.at(counts, hit, 1)
+    return counts
 
 
 def misattribute(rng: np.random.Generator, counts: np.ndarray, p: float) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,177 @@
+"""Prototype of a faster reference step (MODEL.md section 12), for the lead to port.
+
+Citizens are simulated: nothing here describes a real person.
+
+Same model, same random streams (``rng.stream(seed, tick, "finance", block)``, block by block),
+same outputs as :class:`scsim.reference.ReferenceSimulation`; only the work per tick changes
+(measured in BENCHMARKS.md, section "Where the reference tick's time goes"):
+
+1. **Events by superposition.** Every event type is drawn as a block total
+   ``Poisson(sum of rates)`` and spread over citizens (uniform index for the constant rates; for the
+   critical posts, candidates at the maximum rate ``0.1`` thinned with probability ``c_i``). This is
+   the same distribution as one Poisson draw per citizen, at about one integer draw per *event*
+   (0.62 per citizen-tick) instead of a Poisson draw per citizen (the on-time payment alone,
+   ``rng.poisson(0.5, m)``, costs ~16 ns per citizen here; the integer draw + scatter ~1 ns).
+2. **Band shares by counting** (``count_nonzero(score >= band_min)`` per band) instead of a
+   ``searchsorted`` per citizen.
+3. (``backend="numba"``) **One fused pass** per citizen: decay the four ledgers, add the events,
+   sum the friends' previous scores straight off the CSR ``indices`` (no ``data`` array of ones),
+   clip, and accumulate the mean and band counts.
+
+The draws differ from ReferenceSimulation's (other algorithm), so the two agree statistically,
+not number for number.
+
+>>> import scsim
+>>> sc = scsim.load_scenario("reference", population=3000, ticks=4, seed=2)
+>>> sim = FastReference(sc, backend="numpy")
+>>> for _ in range(4): sim.step()
+>>> len(sim.rows), 590 < sim.rows[-1]["mean_score"] < 605
+(4, True)
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from scsim.reference import ReferenceSimulation
+from scsim.rng import blocks, stream
+
+def draw_events(rng: np.random.Generator, m: int, p: dict, dissent: np.ndarray):
+    """Citizen indices (local to the block) of each event type for one block and tick.
+
+    Returns four int32 arrays: on-time payments, late payments, traffic violations, critical posts
+    (an index appears once per event, so a citizen with two events appears twice).
+    """
+    out = []
+    for rate in (p["on_time_rate"], p["late_rate"], p["traffic_rate"]):
+        out.append(rng.integers(0, m, rng.poisson(rate * m), dtype=np.int32))
+    cand = rng.integers(0, m, rng.poisson(p["critical_rate"] * m), dtype=np.int32)
+    keep = rng.random(cand.size, dtype=np.float32) < dissent[cand]
+    out.append(cand[keep])
+    return out
+
+
+_KERNELS: dict = {}
+
+
+def _kernels():
+    """Compile (once) and return the numba kernels ``(fused, scatter)``; numba is optional."""
+    if _KERNELS:
+        return _KERNELS["fused"], _KERNELS["scatter"]
+    try:
+        import numba
+    except ImportError:
+        raise ValueError("backend: 'numba' is not installed (pip install numba)") from None
+
+    @numba.njit(nogil=True)
+    def _fused(indptr, indices, prev, L, counts, decay, points, late_below, start, alpha,
+               lo, hi, band_mins, score, band_counts):  # pragma: no cover - compiled
+        n = prev.shape[0]
+        total = 0.0
+        for k in range(band_counts.shape[0]):
+            band_counts[k] = 0
+        for i in range(n):
+            own = start
+            for k in range(4):
+                pts = points[k]
+                if k == 1 and prev[i] < late_below:
+                    pts = pts * 2
+                v = decay * L[k, i] + pts * counts[k, i]
+                L[k, i] = v
+                counts[k, i] = 0
+                own += v
+            a, b = indptr[i], indptr[i + 1]
+            if b > a:
+                acc = np.float32(0.0)
+                for j in range(a, b):
+                    acc += prev[indices[j]]
+                s = (1 - alpha) * own + alpha * (acc / (b - a))
+            else:
+                s = own
+            if s < lo:
+                s = lo
+            elif s > hi:
+                s = hi
+            score[i] = s
+            total += s
+            k = 0
+            while k + 1 < band_mins.shape[0] and s >= band_mins[k + 1]:
+                k += 1
+            band_counts[k] += 1
+        return total
+
+    @numba.njit(nogil=True)
+    def _scatter(counts_row, idx, offset):  # pragma: no cover - compiled
+        for e in idx:
+            counts_row[offset + e] += 1
+
+    _KERNELS.update(fused=_fused, scatter=_scatter)
+    return _KERNELS["fused"], _KERNELS["scatter"]
+
+
+class FastReference(ReferenceSimulation):
+    """:class:`ReferenceSimulation` with the faster step (``backend`` "numpy" or "numba")."""
+
+    def __init__(self, scenario, graph=None, backend: str = "numpy"):
+        super().__init__(scenario, graph)
+        if backend not in ("numpy", "numba"):
+            raise ValueError(f"backend: expected 'numpy' or 'numba', got {backend!r}")
+        self.backend = backend
+        self.isolated = np.flatnonzero(~self.has_friends)
+        if backend == "numba":
+            self._fused, self._scatter = _kernels()
+            self.counts = np.zeros((4, self.n), np.uint8)
+            self.score_next = np.empty(self.n, np.float32)
+            self.band_counts = np.zeros(len(self.tier_mins), np.int64)
+            self.indptr = self.graph.indptr
+            self.indices = self.graph.indices
+            del self.adj  # the fused pass reads the CSR pattern directly
+
+    def step(self) -> None:
+        t0 = time.perf_counter()
+        p = self.p
+        t = self.tick + 1
+        prev = self.score
+        L = self.ledger
+        if self.backend == "numba":
+            for b, lo, hi in blocks(self.n):
+                ev = draw_events(stream(self.seed, t, "finance", b), hi - lo, p, self.dissent[lo:hi])
+                for k in range(4):
+                    self._scatter(self.counts[k], ev[k], lo)
+            total = self._fused(self.indptr, self.indices, prev, L, self.counts, np.float32(p["decay"]), self.points,
+                           np.float32(p["late_double_below"]), np.float32(p["start"]), np.float32(p["alpha"]),
+                           np.float32(p["min"]), np.float32(p["max"]), self.tier_mins, self.score_next,
+                           self.band_counts)
+            self.score, self.score_next = self.score_next, prev
+            shares = self.band_counts / self.n
+            mean = total / self.n
+        else:
+            L *= np.float32(p["decay"])
+            for b, lo, hi in blocks(self.n):
+                ev = draw_events(stream(self.seed, t, "finance", b), hi - lo, p, self.dissent[lo:hi])
+                np.add.at(L[0, lo:hi], ev[0], self.points[0])
+                late = ev[1]
+                np.add.at(L[1, lo:hi], late, np.where(prev[lo + late] < p["late_double_below"],
+                                                       2 * self.points[1], self.points[1]))
+                np.add.at(L[2, lo:hi], ev[2], self.points[2])
+                np.add.at(L[3, lo:hi], ev[3], self.points[3])
+            own = L.sum(axis=0)
+            own += np.float32(p["start"])
+            m = self.adj @ prev
+            m *= self.inv_deg
+            m[self.isolated] = own[self.isolated]  # own alone where no friends
+            a = np.float32(p["alpha"])
+            own *= 1 - a
+            m *= a
+            s = np.add(own, m, out=own)
+            np.clip(s, p["min"], p["max"], out=s)
+            self.score = s
+            ge = np.array([np.count_nonzero(s >= v) for v in self.tier_mins[1:]] + [0])
+            shares = np.concatenate([[self.n - ge[0]], ge[:-1] - ge[1:]]) / self.n
+            mean = float(s.mean(dtype=np.float64))
+        self.tick = t
+        row = {"tick": t, "mean_score": float(mean)}
+        row.update({f"share_{k}": float(v) for k, v in zip(self.tier_names, shares)})
+        self.rows.append(row)
+        self.ticks_s += time.perf_counter() - t0
