@@ -122,6 +122,10 @@ class Simulation:
     """
 
     def __new__(cls, scenario: Scenario | None = None, graph: Graph | None = None):
+        if cls is Simulation and scenario is not None and scenario.groups.xingqiao is not None:
+            from .xingqiao import XingqiaoSimulation
+
+            return XingqiaoSimulation(scenario, graph)
         if cls is Simulation and scenario is not None and scenario.reference is not None:
             from .reference import ReferenceSimulation
 
@@ -247,7 +251,8 @@ class Simulation:
         cut = sc.sanctions.income_cut
         self.income_eff = (self.pop.income * (1 - cut * st.job_restricted)).astype(np.float32)
         self.tick = t
-        # 5. measure
+        # 5. measure (the behaviour measures of this tick: posts written, network structure)
+        row.update(behaviour.measure(self, t))
         self._collect(capped, prev_tier, row)
         self.ticks_s += time.perf_counter() - t0
 
