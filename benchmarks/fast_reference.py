@@ -1,4 +1,9 @@
-"""Prototype of a faster reference step (MODEL.md section 12), for the lead to port.
+"""Prototype of a faster reference step (MODEL.md section 12).
+
+Its NumPy backend (points 1 and 2 below) has been ported into
+:class:`scsim.reference.ReferenceSimulation` and is now the engine's own step; the numba fused
+pass (point 3) stays here so that its measured figure (slower than NumPy + SciPy) can be
+reproduced.
 
 Citizens are simulated: nothing here describes a real person.
 
@@ -129,47 +134,25 @@ class FastReference(ReferenceSimulation):
             del self.adj  # the fused pass reads the CSR pattern directly
 
     def step(self) -> None:
+        if self.backend == "numpy":
+            # the NumPy prototype was ported into scsim.reference.ReferenceSimulation.step
+            return super().step()
         t0 = time.perf_counter()
         p = self.p
         t = self.tick + 1
         prev = self.score
         L = self.ledger
-        if self.backend == "numba":
-            for b, lo, hi in blocks(self.n):
-                ev = draw_events(stream(self.seed, t, "finance", b), hi - lo, p, self.dissent[lo:hi])
-                for k in range(4):
-                    self._scatter(self.counts[k], ev[k], lo)
-            total = self._fused(self.indptr, self.indices, prev, L, self.counts, np.float32(p["decay"]), self.points,
-                           np.float32(p["late_double_below"]), np.float32(p["start"]), np.float32(p["alpha"]),
-                           np.float32(p["min"]), np.float32(p["max"]), self.tier_mins, self.score_next,
-                           self.band_counts)
-            self.score, self.score_next = self.score_next, prev
-            shares = self.band_counts / self.n
-            mean = total / self.n
-        else:
-            L *= np.float32(p["decay"])
-            for b, lo, hi in blocks(self.n):
-                ev = draw_events(stream(self.seed, t, "finance", b), hi - lo, p, self.dissent[lo:hi])
-                np.add.at(L[0, lo:hi], ev[0], self.points[0])
-                late = ev[1]
-                np.add.at(L[1, lo:hi], late, np.where(prev[lo + late] < p["late_double_below"],
-                                                       2 * self.points[1], self.points[1]))
-                np.add.at(L[2, lo:hi], ev[2], self.points[2])
-                np.add.at(L[3, lo:hi], ev[3], self.points[3])
-            own = L.sum(axis=0)
-            own += np.float32(p["start"])
-            m = self.adj @ prev
-            m *= self.inv_deg
-            m[self.isolated] = own[self.isolated]  # own alone where no friends
-            a = np.float32(p["alpha"])
-            own *= 1 - a
-            m *= a
-            s = np.add(own, m, out=own)
-            np.clip(s, p["min"], p["max"], out=s)
-            self.score = s
-            ge = np.array([np.count_nonzero(s >= v) for v in self.tier_mins[1:]] + [0])
-            shares = np.concatenate([[self.n - ge[0]], ge[:-1] - ge[1:]]) / self.n
-            mean = float(s.mean(dtype=np.float64))
+        for b, lo, hi in blocks(self.n):
+            ev = draw_events(stream(self.seed, t, "finance", b), hi - lo, p, self.dissent[lo:hi])
+            for k in range(4):
+                self._scatter(self.counts[k], ev[k], lo)
+        total = self._fused(self.indptr, self.indices, prev, L, self.counts, np.float32(p["decay"]), self.points,
+                            np.float32(p["late_double_below"]), np.float32(p["start"]), np.float32(p["alpha"]),
+                            np.float32(p["min"]), np.float32(p["max"]), self.tier_mins, self.score_next,
+                            self.band_counts)
+        self.score, self.score_next = self.score_next, prev
+        shares = self.band_counts / self.n
+        mean = total / self.n
         self.tick = t
         row = {"tick": t, "mean_score": float(mean)}
         row.update({f"share_{k}": float(v) for k, v in zip(self.tier_names, shares)})

@@ -90,14 +90,19 @@ def write_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
     _atomic(Path(path), w)
 
 
-def read_manifest(run: str | Path) -> dict:
-    p = Path(run) / "manifest.json"
+def read_json(folder: str | Path, name: str, kind: str) -> dict:
+    """``folder/name`` as JSON; a one-line error naming the folder if it is missing or broken."""
+    p = Path(folder) / name
     try:
         return json.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ScsimError(f"{run}: not a run folder (no manifest.json)") from None
+        raise ScsimError(f"{folder}: not a {kind} folder (no {name})") from None
     except (OSError, json.JSONDecodeError) as e:
-        raise ScsimError(f"{p}: unreadable manifest: {e}") from None
+        raise ScsimError(f"{p}: unreadable {name}: {e}") from None
+
+
+def read_manifest(run: str | Path) -> dict:
+    return read_json(run, "manifest.json", "run")
 
 
 def read_table(run: str | Path, name: str) -> pd.DataFrame:

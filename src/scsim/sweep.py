@@ -296,13 +296,9 @@ def _plan_diff(a: dict, b: dict) -> list[str]:
 
 def read_plan(out: str | Path) -> dict[str, Any]:
     """The plan stored in a sweep folder."""
-    p = Path(out) / "sweep.json"
-    try:
-        return json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScsimError(f"{out}: not a sweep folder (no sweep.json)") from None
-    except (OSError, json.JSONDecodeError) as e:
-        raise ScsimError(f"{p}: unreadable sweep plan: {e}") from None
+    from .store import read_json
+
+    return read_json(out, "sweep.json", "sweep")
 
 
 def prepare_dir(out: str | Path, plan: dict[str, Any]) -> Path:
