@@ -38,16 +38,18 @@ KEPT_EVENTS = ("courts.judgement_unpaid",)
 def estimate_memory(sc: Scenario, n: int | None = None, mean_degree: float | None = None) -> int:
     """Estimated peak resident memory of a run in bytes, before anything is allocated.
 
-    Per citizen: attributes and state (~300 B), two float32 ledgers per rule, the CSR graph and
-    its generation (~40 B per unit of mean degree), plus the Python runtime (~150 MB).
+    Per citizen: attributes, state and the results tables (~250 B), two float32 ledgers per rule,
+    and the CSR graph with its generation (~30 B per unit of mean degree); plus the Python runtime,
+    its libraries and the chunk buffers (~400 MB). Fitted to the measured peaks of ``article`` at
+    1M and 10M citizens (BENCHMARKS.md, ``benchmarks/memory_estimate.py``).
     """
     n = sc.population if n is None else n
     d = sc.graph.mean_degree if mean_degree is None else mean_degree
     if sc.reference is not None:
-        per = 120 + 40 * d
+        per = 100 + 30 * d
     else:
-        per = 300 + 8 * len(sc.rules) + 40 * d
-    return int(150e6 + n * per)
+        per = 250 + 8 * len(sc.rules) + 30 * d
+    return int(400e6 + n * per)
 
 
 def available_memory() -> int:
