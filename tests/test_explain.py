@@ -73,9 +73,8 @@ def test_terms_sum_to_the_score(runs, name):
                 assert t["value"] == pytest.approx(alpha * float(A["friends_mean"][i]), abs=1e-3)
         # the error provenance adds up to the citizen's error points, scaled like the own score
         f = (1 - alpha) if any(t["kind"] == "network" for t in d["terms"]) else 1.0
-        if not any(t["name"] == "changed_after_scoring" for t in d["terms"]):
-            err = sum(t.get("error", 0.0) for t in d["terms"] if t["kind"] == "rule")
-            assert err == pytest.approx(f * float(r.citizens["error_points"].iat[i]), abs=1e-3)
+        err = sum(t.get("error", 0.0) for t in d["terms"] if t["kind"] == "rule")
+        assert err == pytest.approx(f * float(r.citizens["error_points"].iat[i]), abs=1e-3)
 
 
 def test_clip_terms_at_the_bounds(runs):
@@ -229,4 +228,3 @@ def test_ledgers_edited_by_behaviour_still_explain_exactly():
     for i in rng.choice(N, 80, replace=False):
         d = explain(r, int(i))
         assert abs(sum(t["value"] for t in d["terms"]) - d["score"]) < 0.01
-        assert not [t for t in d["terms"] if t["name"] == "changed_after_scoring"]

@@ -17,10 +17,6 @@ so it splits exactly into terms that sum to ``s_i``:
   ``value``.
 * one ``network`` term, ``a * m_i``, whose field ``split`` lists each friend's share
   ``a / deg_i * prev_score_j`` (the friends of the graph the last tick's score used).
-* a ``rule`` term ``changed_after_scoring``, only when the ledgers were edited after the last
-  score was computed (an appeal won removes error points, a unit's reward or punishment adds
-  points: those count from the next tick); its value is ``f * (own at scoring - own from the
-  saved ledgers)``, read from the saved ``own`` array.
 * ``clip`` terms: the exact corrections of the floor (``min - raw``), the ceiling
   (``max - raw``) and the grade cap (``cap - clip(raw)``), present only when they apply.
 
@@ -209,14 +205,6 @@ def explain(run: Any, citizen_id: Any) -> dict:
         terms.append({"kind": "rule", "name": name, "value": f * w * L, "behaviour": f * w * Lb[r], "error": f * w * Le[r],
                       "event": rc.get("event", ""), "dimension": dim, "weight": w, "points_per_event": rc.get("points"),
                       "ledger_points": L, "ledger_error_points": Le[r]})
-    own_stored = float(A["own"][cid]) if "own" in A else own
-    if abs(own_stored - own) > 0.005:
-        # the ledgers were edited after the last score was computed (an appeal won removes error
-        # points, a unit's reward or punishment adds points); the edit counts from next week
-        terms.append({"kind": "rule", "name": "changed_after_scoring", "value": f * (own_stored - own),
-                      "description": "points since removed from or added to the record (an appeal won, a "
-                                     "unit's reward or punishment); they leave or enter the score next week"})
-        own = own_stored
     if deg_s > 0 and alpha > 0:
         vals = alpha / deg_s * prev[nb_score].astype(np.float64)
         order = np.lexsort((nb_score, vals))
