@@ -30,7 +30,9 @@ def block(cmd: str, out: str) -> str:
     return f"```console\n$ {cmd}\n{out}\n```" if out else f"```console\n$ {cmd}\n```"
 
 
-def main() -> None:
+def main(target: Path | None = None) -> None:
+    """Write the tutorial to ``target`` (default: docs/tutorial.md)."""
+    target = target or HERE / "tutorial.md"
     text = (HERE / "tutorial.template.md").read_text(encoding="utf-8")
     work = Path(tempfile.mkdtemp(prefix="scsim-tutorial-"))
     out = []
@@ -49,9 +51,9 @@ def main() -> None:
             out.append(block(cmd, sh(cmd, work)))
         else:
             out.append(part)
-    (HERE / "tutorial.md").write_text("".join(out), encoding="utf-8")
-    print(f"wrote {HERE / 'tutorial.md'} (scratch runs in {work})")
+    target.write_text("".join(out), encoding="utf-8")
+    print(f"wrote {target} (scratch runs in {work})")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else None))
