@@ -287,7 +287,7 @@ def _builtin_dir():
 def builtin_scenarios() -> dict[str, str]:
     """Map of built-in scenario name to its one-line description."""
     out = {}
-    for f in sorted(_builtin_dir().iterdir(), key=lambda p: p.name):
+    for f in sorted(_builtin_dir().iterdir(), key=lambda p: p.name.removesuffix(".toml")):
         if f.name.endswith(".toml"):
             data = tomllib.loads(f.read_text(encoding="utf-8"))
             out[f.name[:-5]] = str(data.get("description", "")).strip().splitlines()[0] if data.get("description") else ""
