@@ -24,9 +24,13 @@ N, T = 3000, 8
 TIMEOUT = 20_000  # ms; a busy 2-core machine
 
 
+RUNS: dict = {}
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("browserruns")
+    RUNS["root"] = root
     for name, seed in (("a", 21), ("b", 22)):
         scsim.Simulation(scsim.load_scenario("article", population=N, ticks=T, seed=seed)).run().save(root / name)
     with Background(create_app(root)) as url:
@@ -57,6 +61,17 @@ def rendered(page, ids: list[str]) -> None:
     for fid in ids:
         page.wait_for_selector(f"#{fid} svg.main-svg", timeout=TIMEOUT)
         assert page.locator(f"#{fid} svg.main-svg").count() >= 1, fid
+
+
+def rendered_or_empty(page, ids: list[str]) -> None:
+    """Each figure div holds a Plotly SVG, or says why it is empty (a random citizen may have no
+    contacts, and then has no drag chart): never a blank or broken div."""
+    for fid in ids:
+        page.wait_for_selector(f"#{fid} svg.main-svg, #{fid} .empty", timeout=TIMEOUT)
+        if page.locator(f"#{fid} .empty").count():
+            assert "no contacts" in page.locator(f"#{fid} .empty").text_content(), fid
+        else:
+            assert page.locator(f"#{fid} svg.main-svg").count() >= 1, fid
 
 
 def title(page, fid: str) -> str:
@@ -107,7 +122,8 @@ def test_citizen_view(server, browser):
     page.click("#nav-citizen")  # a random citizen of the chosen run
     page.wait_for_url(re.compile(r"/citizen/\d+\?run=a$"), timeout=TIMEOUT)
     figs = ["fig-explain", "fig-drag", "fig-graph"]
-    rendered(page, figs)
+    rendered(page, figs[:1])
+    rendered_or_empty(page, figs[1:])
     banner = page.locator("#simulated-banner")
     assert banner.is_visible() and "This citizen is simulated" in banner.text_content()
     first = page.url
@@ -115,7 +131,8 @@ def test_citizen_view(server, browser):
     # random citizen button
     with page.expect_navigation(timeout=TIMEOUT):
         page.click("#random")
-    rendered(page, figs)
+    rendered(page, figs[:1])
+    rendered_or_empty(page, figs[1:])
     assert re.search(r"/citizen/\d+\?run=a$", page.url)
 
     # search by id: a citizen with contacts, shown with its score and contacts ranked by drag
@@ -136,5 +153,21 @@ def test_citizen_view(server, browser):
     page.locator("#cid").evaluate("el => { el.type = 'text'; el.value = 'abc'; }")
     page.click("#search button[type=submit]")
     assert "whole number" in page.locator("#status").text_content()
+    assert console.errors == []
+    page.close()
+
+
+def test_citizen_without_contacts_says_so(server, browser):
+    import pandas as pd
+
+    c = pd.read_parquet(RUNS["root"] / "a" / "citizens.parquet", columns=["id", "degree"])
+    lonely = c.loc[c["degree"] == 0, "id"]
+    assert len(lonely), "the DCSBM leaves a few citizens without friends at this size"
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    console = Console(page)
+    page.goto(f"{server}/citizen/{int(lonely.iloc[0])}?run=a")
+    rendered(page, ["fig-explain", "fig-graph"])
+    page.wait_for_selector("#fig-drag .empty", timeout=TIMEOUT)
+    assert "no contacts" in page.locator("#fig-drag .empty").text_content()
     assert console.errors == []
     page.close()
