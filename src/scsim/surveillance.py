@@ -121,7 +121,7 @@ def contacts(sim, t: int, window: int, k: int) -> tuple[np.ndarray, np.ndarray, 
     draw = np.empty(u.size, np.float32)
     stranger_rate = window * rates.get("stranger_calls", 0.0)
     s_a, s_b = [], []
-    bounds = np.searchsorted(u, np.arange(0, n + BLOCK, BLOCK))
+    bounds = np.searchsorted(u, np.arange(0, n + BLOCK, BLOCK, dtype=u.dtype))  # same dtype: no copy of u
     for b in range((n + BLOCK - 1) // BLOCK):
         lo, hi = b * BLOCK, min((b + 1) * BLOCK, n)
         e0, e1 = bounds[b], bounds[b + 1]
