@@ -189,7 +189,7 @@ def explain(run: Any, citizen_id: Any) -> dict:
     f = (1.0 - alpha) if deg_s > 0 else 1.0
 
     terms: list[dict] = [{"kind": "rule", "name": "base", "value": f * base,
-                          "description": f"starting score {base:g}" + (f" x (1 - alpha {alpha:g})" if deg_s else "")}]
+                          "description": f"starting score {base:g}" + (f" x (1 - alpha {alpha:g})" if deg_s and alpha > 0 else "")}]
     own = base
     capped_by: list[str] = []
     for r, name in enumerate(rule_names):
