@@ -10,7 +10,7 @@ For each size it builds ONE graph (scsim's DCSBM generator, the reference scenar
 runs every framework on it for ``--ticks`` ticks:
 
 * ``scsim``: ``scsim.Simulation(load_scenario("reference", ...), graph=g)`` (src/scsim/reference.py);
-* ``scsim-proto``: the prototype step of benchmarks/fast_reference.py (not in scsim yet);
+* ``scsim-proto``: the numba fused step of benchmarks/fast_reference.py (if numba imports);
 * ``mesa``: benchmarks/reference_mesa.py (Mesa 3, one Agent per citizen);
 * ``mesa-frames``: benchmarks/reference_mesa_frames.py (if ``mesa_frames`` imports).
 
@@ -55,7 +55,10 @@ def _scsim(g, ticks, seed, budget, proto=False):
     t0 = time.perf_counter()
     if proto:
         from fast_reference import FastReference
-        sim = FastReference(sc, g, backend="numpy")
+        try:
+            sim = FastReference(sc, g)
+        except ValueError as e:  # numba missing
+            raise Skip(str(e)) from None
     else:
         sim = scsim.Simulation(sc, graph=g)
     build = time.perf_counter() - t0

@@ -1,37 +1,24 @@
-"""Prototype of a faster reference step (MODEL.md section 12).
-
-Its NumPy backend (points 1 and 2 below) has been ported into
-:class:`scsim.reference.ReferenceSimulation` and is now the engine's own step; the numba fused
-pass (point 3) stays here so that its measured figure (slower than NumPy + SciPy) can be
-reproduced.
+"""Prototype of a fused reference step (MODEL.md section 12) in numba, kept for its measurement.
 
 Citizens are simulated: nothing here describes a real person.
 
-Same model, same random streams (``rng.stream(seed, tick, "finance", block)``, block by block),
-same outputs as :class:`scsim.reference.ReferenceSimulation`; only the work per tick changes
-(measured in BENCHMARKS.md, section "Where the reference tick's time goes"):
+The prototype's NumPy ideas are now the engine's own step
+(:class:`scsim.reference.ReferenceSimulation.step`): events drawn by superposition (a block total
+``Poisson(sum of rates)`` spread over citizens, about one integer draw per event) and band shares
+by counting. What stays here is :class:`FastReference`, **one fused numba pass** per citizen:
+decay the four ledgers, add the events, sum the friends' previous scores straight off the CSR
+``indices`` (no ``data`` array of ones), clip, and accumulate the mean and band counts. It was
+measured slower than NumPy + SciPy on this machine (BENCHMARKS.md), so it was not ported; numba is
+needed only to run it.
 
-1. **Events by superposition.** Every event type is drawn as a block total
-   ``Poisson(sum of rates)`` and spread over citizens (uniform index for the constant rates; for the
-   critical posts, candidates at the maximum rate ``0.1`` thinned with probability ``c_i``). This is
-   the same distribution as one Poisson draw per citizen, at about one integer draw per *event*
-   (0.62 per citizen-tick) instead of a Poisson draw per citizen (the on-time payment alone,
-   ``rng.poisson(0.5, m)``, costs ~16 ns per citizen here; the integer draw + scatter ~1 ns).
-2. **Band shares by counting** (``count_nonzero(score >= band_min)`` per band) instead of a
-   ``searchsorted`` per citizen.
-3. (``backend="numba"``) **One fused pass** per citizen: decay the four ledgers, add the events,
-   sum the friends' previous scores straight off the CSR ``indices`` (no ``data`` array of ones),
-   clip, and accumulate the mean and band counts.
+Its events come from :func:`draw_events` (the same algorithm as the engine, so the two agree
+statistically, not number for number):
 
-The draws differ from ReferenceSimulation's (other algorithm), so the two agree statistically,
-not number for number.
-
->>> import scsim
->>> sc = scsim.load_scenario("reference", population=3000, ticks=4, seed=2)
->>> sim = FastReference(sc, backend="numpy")
->>> for _ in range(4): sim.step()
->>> len(sim.rows), 590 < sim.rows[-1]["mean_score"] < 605
-(4, True)
+>>> import numpy as np
+>>> p = {"on_time_rate": 0.5, "late_rate": 0.05, "traffic_rate": 0.02, "critical_rate": 0.1}
+>>> ev = draw_events(np.random.default_rng(0), 10_000, p, np.ones(10_000, np.float32))
+>>> [abs(e.size / 10_000 - r) < 0.03 for e, r in zip(ev, (0.5, 0.05, 0.02, 0.1))]
+[True, True, True, True]
 """
 from __future__ import annotations
 
@@ -116,27 +103,25 @@ def _kernels():
 
 
 class FastReference(ReferenceSimulation):
-    """:class:`ReferenceSimulation` with the faster step (``backend`` "numpy" or "numba")."""
+    """:class:`ReferenceSimulation` with the numba fused pass (point 3 above)."""
 
-    def __init__(self, scenario, graph=None, backend: str = "numpy"):
+    def __init__(self, scenario, graph=None):
         super().__init__(scenario, graph)
-        if backend not in ("numpy", "numba"):
-            raise ValueError(f"backend: expected 'numpy' or 'numba', got {backend!r}")
-        self.backend = backend
-        self.isolated = np.flatnonzero(~self.has_friends)
-        if backend == "numba":
-            self._fused, self._scatter = _kernels()
-            self.counts = np.zeros((4, self.n), np.uint8)
-            self.score_next = np.empty(self.n, np.float32)
-            self.band_counts = np.zeros(len(self.tier_mins), np.int64)
-            self.indptr = self.graph.indptr
-            self.indices = self.graph.indices
-            del self.adj  # the fused pass reads the CSR pattern directly
+        self._fused, self._scatter = _kernels()
+        self.counts = np.zeros((4, self.n), np.uint8)
+        self.score_next = np.empty(self.n, np.float32)
+        self.band_counts = np.zeros(len(self.tier_mins), np.int64)
+        self.indptr = self.graph.indptr
+        self.indices = self.graph.indices
+        del self.adj  # the fused pass reads the CSR pattern directly
+        # compile now, on one isolated citizen, so that no tick pays for it
+        f32 = np.float32
+        self._fused(np.zeros(2, self.indptr.dtype), np.zeros(0, self.indices.dtype), np.zeros(1, f32),
+                    np.zeros((4, 1), f32), np.zeros((4, 1), np.uint8), f32(1), self.points, f32(0), f32(0), f32(0),
+                    f32(0), f32(1), self.tier_mins, np.zeros(1, f32), np.zeros_like(self.band_counts))
+        self._scatter(np.zeros(1, np.uint8), np.zeros(0, np.int32), 0)
 
     def step(self) -> None:
-        if self.backend == "numpy":
-            # the NumPy prototype was ported into scsim.reference.ReferenceSimulation.step
-            return super().step()
         t0 = time.perf_counter()
         p = self.p
         t = self.tick + 1

@@ -9,7 +9,6 @@ resident memory (``getrusage(RUSAGE_CHILDREN)``, one child at a time), and print
 from __future__ import annotations
 
 import argparse
-import resource
 import subprocess
 import sys
 import tempfile

@@ -15,7 +15,6 @@ sys.path.insert(0, str(BENCH))
 
 import scsim  # noqa: E402
 from benchlib import Trace, agreement, pool, reference_graph, z_threshold  # noqa: E402
-from fast_reference import FastReference  # noqa: E402
 
 N, TICKS, SEEDS = 2000, 20, range(11, 17)
 
@@ -26,9 +25,9 @@ def graph():
     return g
 
 
-def _scsim(g, seed, cls=None, **kw):
+def _scsim(g, seed):
     sc = scsim.load_scenario("reference", population=g.n, ticks=TICKS, seed=seed)
-    sim = cls(sc, g, **kw) if cls else scsim.Simulation(sc, graph=g)
+    sim = scsim.Simulation(sc, graph=g)
     tr = Trace(g.n)
     for _ in range(TICKS):
         sim.step()
@@ -78,13 +77,6 @@ def test_wrong_model_is_caught(graph, scsim_runs):
     ag = agreement(scsim_runs, wrong)
     assert not ag["agree"]
     assert ag["max_z"] > 2 * ag["z_star"]
-
-
-def test_prototype_step_agrees_with_scsim(graph, scsim_runs):
-    """The faster prototype step (benchmarks/fast_reference.py) is the same model."""
-    proto = pool([_scsim(graph, s, FastReference, backend="numpy") for s in SEEDS])
-    ag = agreement(scsim_runs, proto)
-    assert ag["agree"], ag
 
 
 def test_agreement_criterion():
