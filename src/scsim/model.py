@@ -176,13 +176,10 @@ class Simulation:
         self.coverage = {s: sources.coverage(self.pop, s) for s in SOURCES}
         self._coverage_f = {s: c.astype(np.float32) for s, c in self.coverage.items()}
         self.active_sources = [s for s in SOURCES if sc.source(s).enabled]
-        # which events are needed per citizen (scored or read by another module)
-        self.needed = set(self.rules.events) | set(KEPT_EVENTS)
-        if "gaming.idle_week" in self.needed:
-            self.needed.add("gaming.hours")
-        self.recorded = set(self.needed)  # events the system records (and may misattribute)
-        if "social_media.flagged_post" in self.needed:
-            self.needed |= {"social_media.critical_post", "social_media.neutral_post"}
+        # events the system records per citizen (scored or read by another module; these may be
+        # misattributed), and the counts needed per citizen to derive them
+        self.recorded = set(self.rules.events) | set(KEPT_EVENTS)
+        self.needed = self.recorded | {x for ev in self.recorded for x in sources.DERIVED.get(ev, ())}
         order = np.argsort(self.pop.region, kind="stable")
         self._region_members = order.astype(np.int64)
         counts = np.bincount(self.pop.region, minlength=len(self.pop.region_names))
@@ -346,7 +343,7 @@ class Simulation:
                 k = int(counts[ev].sum())
             else:
                 k = int(rng.poisson(float(lam.sum(dtype=np.float64))))
-            if ev != "self_censored_post":  # posts not written are not events the system sees
+            if key not in sources.UNSEEN:
                 total += k
             totals[key] = k
         errors = 0
@@ -363,7 +360,7 @@ class Simulation:
         incoming: dict[str, np.ndarray] = {}
         for ev in list(counts):
             key = f"{src}.{ev}"
-            if key not in self.recorded or ev == "hours":
+            if key not in self.recorded:
                 continue
             kept, owner = sources.misattribute(rng, counts[ev], cfg.misattribution)
             if owner.size:

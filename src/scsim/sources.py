@@ -41,8 +41,15 @@ EVENTS: dict[str, tuple[str, ...]] = {
 }
 """Events of each source. ``gaming.hours`` counts hours played (one event per hour)."""
 
-DERIVED = {"gaming.idle_week", "social_media.flagged_post"}
-"""Events computed from other counts of the same source, not drawn from a rate."""
+DERIVED = {
+    "gaming.idle_week": ("gaming.hours",),
+    "social_media.flagged_post": ("social_media.critical_post", "social_media.neutral_post"),
+}
+"""Events computed from other counts of the same source (by :func:`derive`), and the counts they
+need drawn per citizen; those inputs are measurements, not records the system keeps."""
+
+UNSEEN = {"social_media.self_censored_post"}
+"""Counted for the chilling measures, but never seen by the system: posts not written."""
 
 
 def param(cfg: SourceConfig, source: str, key: str) -> float:
