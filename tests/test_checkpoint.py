@@ -8,7 +8,6 @@ import time
 
 import numpy as np
 import pandas as pd
-import pytest
 
 ARGS = ["article", "-n", "30000", "-t", "24", "--seed", "5", "--checkpoint-every", "4", "-q"]
 

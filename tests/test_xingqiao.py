@@ -1,7 +1,6 @@
 """The Stars of Xingqiao (MODEL.md section 8). Every pupil and teacher here is simulated."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 

@@ -5,8 +5,6 @@ line ``error: <file or field>: <what was expected>``, never a traceback.
 """
 from __future__ import annotations
 
-import json
-import sys
 import time
 from pathlib import Path
 from typing import Annotated, Optional
@@ -276,25 +274,21 @@ def main(argv: list[str] | None = None) -> int:
         app(args=argv, standalone_mode=False)
     except ScsimError as e:
         err.print(f"error: {e}", markup=False, highlight=False, soft_wrap=True)
-        return _exit(2)
+        return 2
     except (typer.Exit, SystemExit) as e:
         code = getattr(e, "exit_code", getattr(e, "code", 0))
-        return _exit(code or 0)
+        return int(code or 0)
     except typer.Abort:
         err.print("aborted", markup=False)
-        return _exit(1)
+        return 1
     except MemoryError:
         err.print("error: out of memory; lower --population", markup=False)
-        return _exit(2)
+        return 2
     except Exception as e:
         # usage errors from click (typer vendors its own copy): one line, exit 2
         if hasattr(e, "format_message") and hasattr(e, "exit_code"):
             msg = " ".join(str(e.format_message()).split())
             err.print(f"error: {msg}", markup=False, highlight=False, soft_wrap=True)
-            return _exit(2)
+            return 2
         raise
-    return _exit(0)
-
-
-def _exit(code: int) -> int:
-    return int(code)
+    return 0

@@ -20,7 +20,7 @@ from . import behaviour, groups, population, sources, surveillance
 from .errors import ResourceError, ScsimError
 from .graph import Graph
 from .metrics import score_summary
-from .rng import BLOCK, blocks, stream
+from .rng import blocks, stream
 from .scenario import SOURCES, Scenario
 from .scoring import Rulebook, combine, friends_mean, tier_of
 from .tiers import SanctionState, perks_of, score_sanctions, update_blacklist

@@ -10,8 +10,6 @@ import numpy as np
 import pandas as pd
 
 from . import store
-from .rng import SOURCE_IDS  # noqa: F401  (kept for readers: streams are documented there)
-from .scoring import Rulebook
 
 
 @dataclass
@@ -71,7 +69,6 @@ class Result:
         summary = {k: last.get(k) for k in ("mean_score", "score_p50", "gini", "sanctioned", "blacklisted",
                                               "wrongful_sanctions", "guilt_by_association") if k in last}
         summary.update({f"share_{t}": last.get(f"share_{t}") for t in sim.tier_names if f"share_{t}" in last})
-        k = len(sim.tier_names)
         if sim.transitions:
             tr = np.stack(sim.transitions)  # (T, k, k)
             tt, ff, to = np.nonzero(tr)

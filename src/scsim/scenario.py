@@ -36,9 +36,6 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
-Prob = float  # documented as [0, 1]; validated with Field(ge=0, le=1)
-
-
 class EngineConfig(_Model):
     chunk_size: int = Field(4 * BLOCK, gt=0, description="citizens processed together; a multiple of 65536")
     panel_size: int = Field(1000, ge=0, description="tracked citizens whose full trajectories are stored")

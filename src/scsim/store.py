@@ -20,9 +20,6 @@ import pandas as pd
 
 from .errors import ResourceError, ScsimError
 
-TABLES = ("ticks", "citizens", "panel", "transitions", "disparity")
-
-
 def check_out_dir(path: str | Path) -> Path:
     """Refuse a folder that exists and is not empty (touching nothing); return the path."""
     p = Path(path)

@@ -74,7 +74,6 @@ def update_blacklist(sc: Scenario, st: SanctionState, tick: int, unpaid_beh: np.
     bl = sc.sanctions.blacklist
     if not (sc.system and sc.sanctions.enabled and bl.enabled):
         return
-    n = st.blacklisted.shape[0]
     # payment and expiry first: a debtor who pays is removed within the tick
     listed = np.flatnonzero(st.blacklisted)
     if listed.size:
@@ -104,7 +103,6 @@ def update_blacklist(sc: Scenario, st: SanctionState, tick: int, unpaid_beh: np.
     st.listed_until[cur] = np.minimum(st.listed_until[cur] + ext[already], st.listed_since[cur] + bl.max_duration)
     st.listings[cur] += 1
     st.listed_by_error[cur] &= by_error[already]
-    assert st.blacklisted.shape[0] == n
 
 
 def perks_of(sc: Scenario, score: np.ndarray) -> np.ndarray:
