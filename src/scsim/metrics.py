@@ -1,11 +1,15 @@
 """What is measured each tick (MODEL.md section 10): one row of ``ticks.parquet``.
 
 Score quantiles and the Gini coefficient come from a histogram of scores at 0.1-point resolution
-(exact to within 0.1 point), which costs one pass over the citizens.
+(exact to within 0.1 point), which costs one pass over the citizens. The harms of the system
+(:func:`harms`) are counted here too; disparities by group are in :mod:`scsim.audit`.
 """
 from __future__ import annotations
 
 import numpy as np
+
+from .scoring import combine
+from .tiers import score_sanctions
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 RESOLUTION = 0.1
@@ -49,3 +53,26 @@ def gini_exact(x: np.ndarray) -> float:
         return 0.0
     i = np.arange(1, n + 1)
     return float((2 * i - n - 1) @ x / (n * x.sum()))
+
+
+def harms(sim, capped: np.ndarray) -> dict[str, int]:
+    """Wrongful sanctions and guilt by association after this tick's scoring.
+
+    * ``wrongful_sanctions``: sanctioned now, and would not be without error points (the score
+      recomputed without them, including any grade cap they set off; a blacklisting caused by an
+      error event alone).
+    * ``guilt_by_association``: under a score-based sanction now, which the own score alone (no
+      friends' term) would not bring.
+    """
+    sc = sim.scenario
+    st = sim.sanctions
+    lo, hi, cap = sc.score.min, sc.score.max, sc.score.grade_cap
+    capped_noerr = sim.rules.capped(sim.ledger_behaviour, np.zeros_like(sim.ledger_error)) if capped.any() else capped
+    s_noerr, _ = combine(sim.own - sim.own_error, sim.friends_mean, sc.network.alpha, lo, hi, capped_noerr, cap)
+    a, b, c = score_sanctions(sc, s_noerr)
+    noerr = a | b | c | (st.blacklisted & ~st.listed_by_error)
+    by_score = st.slow_internet | st.job_restricted | (st.loan_denied & ~st.blacklisted)
+    own_only, _ = combine(sim.own, sim.own, 0.0, lo, hi, capped, cap)
+    a, b, c = score_sanctions(sc, own_only)
+    return {"wrongful_sanctions": int((st.sanctioned & ~noerr).sum()),
+            "guilt_by_association": int((by_score & ~(a | b | c)).sum())}

@@ -19,7 +19,7 @@ import numpy as np
 from . import behaviour, groups, population, sources, surveillance
 from .errors import ResourceError, ScsimError
 from .graph import Graph
-from .metrics import score_summary
+from .metrics import harms, score_summary
 from .rng import blocks, stream
 from .scenario import SOURCES, Scenario
 from .scoring import Rulebook, combine, friends_mean, tier_of
@@ -414,18 +414,7 @@ class Simulation:
         row["slow_internet"] = int(st.slow_internet.sum())
         row["job_restricted"] = int(st.job_restricted.sum())
         row["loan_denied"] = int(st.loan_denied.sum())
-        # wrongful sanctions: sanctioned now, and would not be without error points
-        capped_noerr = self.rules.capped(self.ledger_behaviour, np.zeros_like(self.ledger_error)) if capped.any() else capped
-        s_noerr, _ = combine(self.own - self.own_error, self.friends_mean, sc.network.alpha, sc.score.min, sc.score.max,
-                             capped_noerr, sc.score.grade_cap)
-        a, b, c = score_sanctions(sc, s_noerr)
-        noerr = a | b | c | (st.blacklisted & ~st.listed_by_error)
-        row["wrongful_sanctions"] = int((sanctioned & ~noerr).sum())
-        # guilt by association: score-sanctioned now, and the own score alone would not sanction
-        by_score = st.slow_internet | st.job_restricted | (st.loan_denied & ~st.blacklisted)
-        own_only, _ = combine(self.own, self.own, 0.0, sc.score.min, sc.score.max, capped, sc.score.grade_cap)
-        a, b, c = score_sanctions(sc, own_only)
-        row["guilt_by_association"] = int((by_score & ~(a | b | c)).sum())
+        row.update(harms(self, capped))
         for src in SOURCES:
             row[f"events_{src}"] = int(self.events.get(src, 0))
         row["error_events"] = int(sum(self.error_events.values()))
