@@ -22,7 +22,6 @@ parameter gets a 4xx with a one-line ``detail``.
 from __future__ import annotations
 
 import gzip
-import importlib
 import json
 import math
 import random
@@ -621,20 +620,15 @@ class Data:
         shown = min(CONTACTS_SHOWN, nb.size)
         contacts = [{"id": int(j), "score": _clean(float(s[j])), "tier": self.tier_of(run, float(s[j])),
                      "drag": _clean(float(d))} for j, d in zip(nb[:shown], drag[:shown])]
+        from .. import explain as ex
+
         expl, source, problem = None, "scsim.explain", None
-        try:  # the exact explanation (scsim.explain), when it exists
-            ex = importlib.import_module("scsim.explain")
-        except ImportError:
-            ex = None
-        if ex is not None:
-            keys = getattr(ex, "STATE_KEYS", ("ledger_behaviour", "ledger_error", "score", "prev_score",
-                                              "score_indptr", "score_indices", "indptr", "indices"))
-            try:
-                expl = ex.explain(self._result_for(run, row, keys), cid)
-            except ScsimError as e:
-                problem = str(e)
-            except Exception as e:  # keep the page usable, and say what went wrong
-                problem = f"{type(e).__name__}: {e}"
+        try:  # the exact explanation
+            expl = ex.explain(self._result_for(run, row, ex.STATE_KEYS), cid)
+        except ScsimError as e:  # a run that keeps no ledgers (reference, xingqiao)
+            problem = str(e)
+        except Exception as e:  # keep the page usable, and say what went wrong
+            problem = f"{type(e).__name__}: {e}"
         if expl is None:
             source = "dashboard"
             expl = fallback_explanation(run, row, g.get("friends_mean"))
@@ -678,7 +672,7 @@ def _jsonable(x):
 
 
 def fallback_explanation(run: Run, row: dict, friends_mean: np.ndarray | None) -> dict:
-    """A minimal explanation from the citizen's row, used until ``scsim.explain`` exists.
+    """A summary explanation from the citizen's row, for runs ``scsim.explain`` cannot explain.
 
     Terms: the base score and each dimension's contribution (the own score), the friends' term
     ``alpha * (m - own)`` with ``m`` the mean of friends' previous scores, and the clipping
