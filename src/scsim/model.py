@@ -19,6 +19,7 @@ import numpy as np
 from . import behaviour, groups, population, sources, surveillance
 from .errors import ResourceError, ScsimError
 from .graph import Graph
+from .heap import reuse_freed_memory
 from .metrics import harms, score_summary
 from .rng import blocks, stream
 from .scenario import SOURCES, Scenario
@@ -144,6 +145,8 @@ class Simulation:
         if graph is not None and graph.n != sc.population:
             sc = sc.model_copy(update={"population": graph.n})
         check_memory(sc)
+        if sc.engine.reuse_memory:
+            reuse_freed_memory()
         self.scenario = sc
         self.n = n = sc.population
         self.seed = sc.seed

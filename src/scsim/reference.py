@@ -22,6 +22,7 @@ import pandas as pd
 
 from . import population
 from .graph import Graph
+from .heap import reuse_freed_memory
 from .model import build_graph, check_memory
 from .rng import blocks, stream
 from .scenario import Scenario
@@ -45,6 +46,8 @@ class ReferenceSimulation:
         if graph is not None and graph.n != sc.population:
             sc = sc.model_copy(update={"population": graph.n})
         check_memory(sc)
+        if sc.engine.reuse_memory:
+            reuse_freed_memory()
         self.scenario = sc
         self.p = p = sc.reference
         self.n = n = sc.population
