@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import scsim
-from scsim import behaviour
+from scsim import behaviour, graph
 from scsim.errors import ScenarioError
 from scsim.graph import Graph, assortativity, erdos_renyi, largest_component_share
 
@@ -90,17 +90,17 @@ def test_csr_edits_match_a_rebuilt_graph():
     cut = rng.choice(u.size, 60, replace=False)
     keep = np.ones(u.size, bool)
     keep[cut] = False
-    pos_uv, f1 = behaviour.find_in_rows(g.indptr, g.indices, u[cut].astype(np.int64), v[cut].astype(np.int64))
-    pos_vu, f2 = behaviour.find_in_rows(g.indptr, g.indices, v[cut].astype(np.int64), u[cut].astype(np.int64))
+    pos_uv, f1 = graph.find_in_rows(g.indptr, g.indices, u[cut].astype(np.int64), v[cut].astype(np.int64))
+    pos_vu, f2 = graph.find_in_rows(g.indptr, g.indices, v[cut].astype(np.int64), u[cut].astype(np.int64))
     assert f1.all() and f2.all()
-    ptr, ind = behaviour.remove_entries(g.indptr, g.indices, np.r_[pos_uv, pos_vu], np.r_[u[cut], v[cut]].astype(np.int64), g.n)
+    ptr, ind = graph.remove_entries(g.indptr, g.indices, np.r_[pos_uv, pos_vu], np.r_[u[cut], v[cut]].astype(np.int64), g.n)
     a = rng.integers(0, 500, 80)
     b = rng.integers(0, 500, 80)
     pairs = np.unique(np.c_[np.minimum(a, b), np.maximum(a, b)], axis=0)
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-    _, there = behaviour.find_in_rows(ptr, ind, pairs[:, 0], pairs[:, 1])
+    _, there = graph.find_in_rows(ptr, ind, pairs[:, 0], pairs[:, 1])
     pairs = pairs[~there]
-    ptr, ind = behaviour.insert_entries(ptr, ind, np.r_[pairs[:, 0], pairs[:, 1]], np.r_[pairs[:, 1], pairs[:, 0]], g.n)
+    ptr, ind = graph.insert_entries(ptr, ind, np.r_[pairs[:, 0], pairs[:, 1]], np.r_[pairs[:, 1], pairs[:, 0]], g.n)
     got = Graph(ptr, ind)
     got.check()
     want = Graph.from_edges(np.r_[u[keep], pairs[:, 0]], np.r_[v[keep], pairs[:, 1]], g.n)

@@ -43,7 +43,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import ScenarioError
-from .graph import Graph, largest_component_share
+from .graph import Graph, find_in_rows, insert_entries, largest_component_share, remove_entries
 from .rng import BLOCK, blocks, stream
 
 MECHANISM_COLUMNS = ("ties_cut", "ties_formed", "rebuked", "gaming_citizens", "appeals", "appeals_won", "appeals_pending")
@@ -92,61 +92,15 @@ def subset_uniforms(seed: int, t: int, source: str, n: int, subsets: list[tuple[
     return outs
 
 
-def find_in_rows(indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each pair, the position in CSR row ``rows[q]`` of the first index ``>= cols[q]`` and
-    whether ``cols[q]`` is there. A vectorised binary search: the loop runs over halving steps
-    (about log2 of the largest degree), never over pairs.
-
-    >>> g = Graph.from_edges(np.array([0, 0, 1]), np.array([1, 2, 2]), 3)
-    >>> pos, found = find_in_rows(g.indptr, g.indices, np.array([0, 1]), np.array([2, 1]))
-    >>> pos.tolist(), found.tolist()
-    ([1, 3], [True, False])
-    """
-    lo = indptr[rows].astype(np.int64)
-    end = indptr[rows + 1].astype(np.int64)
-    hi = end.copy()
-    act = np.flatnonzero(lo < hi)
-    while act.size:  # only the searches still open: rows of hubs take the most halvings
-        l, h = lo[act], hi[act]
-        mid = (l + h) >> 1
-        go = indices[mid] < cols[act]
-        lo[act] = np.where(go, mid + 1, l)
-        hi[act] = np.where(go, h, mid)
-        act = act[lo[act] < hi[act]]
-    last = max(indices.size - 1, 0)
-    found = (lo < end) & (indices[np.minimum(lo, last)] == cols) if indices.size else np.zeros(rows.size, bool)
-    return lo, found
-
-
-def remove_entries(indptr: np.ndarray, indices: np.ndarray, pos: np.ndarray, rows: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """CSR without the stored entries at ``pos`` (which lie in ``rows``)."""
-    if pos.size == 0:
-        return indptr.astype(np.int64), indices
-    keep = np.ones(indices.size, bool)
-    keep[pos] = False
-    removed = np.bincount(rows, minlength=n)
-    ptr = indptr.astype(np.int64) - np.r_[0, np.cumsum(removed)]
-    return ptr, indices[keep]
-
-
-def insert_entries(indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray, cols: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """CSR with new entries ``(rows, cols)`` (absent before) inserted, rows kept sorted."""
-    if rows.size == 0:
-        return indptr.astype(np.int64), indices
-    order = np.argsort((rows.astype(np.int64) << 32) | cols, kind="stable")
-    rows, cols = rows[order], cols[order]
-    pos, _ = find_in_rows(indptr, indices, rows, cols)
-    new = np.insert(indices, pos, cols.astype(np.int32))
-    added = np.bincount(rows, minlength=n)
-    ptr = indptr.astype(np.int64) + np.r_[0, np.cumsum(added)]
-    return ptr, new
-
-
-def giant_component_share(g: Graph) -> float:
+def giant_component_share(g: Graph, adj=None) -> float:
     """Share of nodes in the largest connected component, the same as
     :func:`scsim.graph.largest_component_share` but faster on one giant component: a
     breadth-first search from the highest-degree node, level by level over arrays; when that
     component holds half the nodes or fewer, SciPy's labelling decides.
+
+    A wide level (its citizens hold more than 1/16 of all ties) is expanded by pulling through
+    the sparse adjacency ``adj`` (``g.to_scipy()`` unless given; one mat-vec), a narrow one by
+    gathering its citizens' rows.
 
     >>> g = Graph.from_edges(np.array([0, 1, 3]), np.array([1, 2, 4]), 6)
     >>> giant_component_share(g)
@@ -157,24 +111,31 @@ def giant_component_share(g: Graph) -> float:
         return 0.0
     ptr = g.indptr.astype(np.int64)
     deg = np.diff(ptr)
+    wide = max(g.indices.size >> 4, 1)
     seen = np.zeros(n, bool)
     front = np.array([int(np.argmax(deg))], np.int64)
     seen[front] = True
     reached = 1
+    x = None
     while front.size:
         cnt = deg[front]
         tot = int(cnt.sum())
         if tot == 0:
             break
-        pos = np.repeat(ptr[front] - (np.cumsum(cnt) - cnt), cnt) + np.arange(tot, dtype=np.int64)
-        nb = g.indices[pos]
-        nb = nb[~seen[nb]]
-        if nb.size > n >> 6:  # a wide level: mark and scan
-            new = np.zeros(n, bool)
-            new[nb] = True
+        if tot > wide:  # pull: who has a friend in the front
+            if adj is None:
+                adj = g.to_scipy()
+            if x is None:
+                x = np.zeros(n, np.float32)
+            x[:] = 0
+            x[front] = 1
+            new = (adj @ x) > 0
+            new &= ~seen
             front = np.flatnonzero(new)
-        else:                 # a narrow level (the long tail of a BFS): sort the few
-            front = np.unique(nb)
+        else:  # push: gather the front's rows
+            pos = np.repeat(ptr[front] - (np.cumsum(cnt) - cnt), cnt) + np.arange(tot, dtype=np.int64)
+            nb = g.indices[pos]
+            front = np.unique(nb[~seen[nb]])
         seen[front] = True
         reached += front.size
     if 2 * reached > n:
@@ -309,25 +270,16 @@ def ostracism(sim, t: int, u: np.ndarray) -> tuple[int, int]:
     cut_i = cut_j = np.zeros(0, np.int64)
     cut_pos_i = np.zeros(0, np.int64)
     if chk.size and alpha > 0:
-        # the worst drag is the friend with the lowest score: a segmented minimum over the rows
-        # (all rows at once: one gather and one reduceat, cheaper than cutting out the checkers'
-        # rows); the friend's position is then looked up for those who cut only
-        rows = np.flatnonzero(deg > 0)
-        low_all = np.empty(n, np.float32)
-        low_all[rows] = np.minimum.reduceat(s[ind], ptr[rows])
+        # the worst drag is the friend with the lowest score: one pass over the checkers' rows
+        from .kernels import lowest_friend
+
+        low, low_pos = lowest_friend(ptr, ind, s, chk)
         cnt = deg[chk]
-        low = low_all[chk]
         worst = np.float32(alpha) / cnt.astype(np.float32) * (low - s[chk])
         p = cfg.cut_max * (1 - np.exp(np.minimum(worst, 0) / scale))
         do = (worst < 0) & (u[1, chk] < p)
         cut_i = chk[do]
-        c_cnt, c_low = cnt[do], low[do]
-        c_off = np.cumsum(c_cnt) - c_cnt
-        c_local = np.arange(int(c_cnt.sum()), dtype=np.int64) - np.repeat(c_off, c_cnt)
-        c_pos = np.repeat(ptr[cut_i], c_cnt) + c_local
-        first = np.minimum.reduceat(np.where(s[ind[c_pos]] == np.repeat(c_low, c_cnt), c_local, c_pos.size), c_off) \
-            if cut_i.size else np.zeros(0, np.int64)
-        cut_pos_i = ptr[cut_i] + first
+        cut_pos_i = low_pos[do]
         cut_j = ind[cut_pos_i].astype(np.int64)
     # remove both orientations (no duplicates: i cuts j only if s_j < s_i)
     pos_j, _ = find_in_rows(ptr, ind, cut_j, cut_i)
@@ -475,7 +427,7 @@ def measure(sim, t: int) -> dict:
         g = sim.graph
         st.net_cache["score_assortativity"] = score_assortativity(sim)
         if g is not st.lcc_graph:
-            st.net_cache["largest_component_share"] = giant_component_share(g)
+            st.net_cache["largest_component_share"] = giant_component_share(g, sim.adj)
             st.lcc_graph = g
     row.update(st.net_cache)
     return row

@@ -126,9 +126,10 @@ class Graph:
 
     def edges(self) -> tuple[np.ndarray, np.ndarray]:
         """Each undirected edge once as int32 arrays ``(u, v)`` with ``u < v``, sorted by (u, v)."""
-        rows = np.repeat(np.arange(self.n, dtype=np.int32), self.degree)
-        keep = rows < self.indices
-        return rows[keep], self.indices[keep]
+        from .kernels import upper_triangle
+
+        u, v, _ = upper_triangle(np.asarray(self.indptr, np.int64), self.indices)
+        return u, v
 
     def check(self) -> None:
         """Raise ValueError unless the full contract holds (symmetric, simple, sorted rows)."""
@@ -771,6 +772,64 @@ def read_edge_list(path: str | PathLike) -> tuple[Graph, np.ndarray]:
     if g.n_edges == 0:
         raise GraphError(f"{name}: no edges found (only self-loops)")
     return g, ids.astype(np.int64)
+
+
+# --------------------------------------------------------------------------------------------
+# edits of CSR arrays (ostracism rewires the graph; pattern of life looks ties up)
+# --------------------------------------------------------------------------------------------
+
+
+def find_in_rows(indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each pair, the position in CSR row ``rows[q]`` of the first index ``>= cols[q]`` and
+    whether ``cols[q]`` is there: a binary search per pair in its sorted row
+    (:func:`scsim.kernels.search_rows`).
+
+    >>> g = Graph.from_edges(np.array([0, 0, 1]), np.array([1, 2, 2]), 3)
+    >>> pos, found = find_in_rows(g.indptr, g.indices, np.array([0, 1]), np.array([2, 1]))
+    >>> pos.tolist(), found.tolist()
+    ([1, 3], [True, False])
+    """
+    from .kernels import search_rows
+
+    return search_rows(np.asarray(indptr, np.int64), indices, np.asarray(rows, np.int64), np.asarray(cols, np.int64))
+
+
+def remove_entries(indptr: np.ndarray, indices: np.ndarray, pos: np.ndarray, rows: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """CSR without the stored entries at ``pos`` (distinct positions, which lie in ``rows``).
+
+    >>> g = Graph.from_edges(np.array([0, 0, 1]), np.array([1, 2, 2]), 3)
+    >>> ptr, ind = remove_entries(g.indptr, g.indices, np.array([1, 2]), np.array([0, 1]), 3)
+    >>> ptr.tolist(), ind.tolist()
+    ([0, 1, 2, 4], [1, 2, 0, 1])
+    """
+    from .kernels import splice
+
+    ptr = np.asarray(indptr, np.int64)
+    if pos.size == 0:
+        return ptr, indices
+    none = np.zeros(0, np.int64)
+    removed = np.bincount(rows, minlength=n)
+    return ptr - np.r_[0, np.cumsum(removed)], splice(indices, np.sort(pos).astype(np.int64), none, none.astype(indices.dtype))
+
+
+def insert_entries(indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray, cols: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """CSR with new entries ``(rows, cols)`` (absent before) inserted, rows kept sorted.
+
+    >>> g = Graph.from_edges(np.array([0]), np.array([2]), 3)
+    >>> ptr, ind = insert_entries(g.indptr, g.indices, np.array([1, 0]), np.array([0, 1]), 3)
+    >>> ptr.tolist(), ind.tolist()
+    ([0, 2, 3, 4], [1, 2, 0, 0])
+    """
+    from .kernels import splice
+
+    ptr = np.asarray(indptr, np.int64)
+    if rows.size == 0:
+        return ptr, indices
+    order = np.argsort((np.asarray(rows, np.int64) << 32) | cols, kind="stable")
+    rows, cols = rows[order], cols[order]
+    at, _ = find_in_rows(ptr, indices, rows, cols)
+    added = np.bincount(rows, minlength=n)
+    return ptr + np.r_[0, np.cumsum(added)], splice(indices, np.zeros(0, np.int64), at, cols.astype(indices.dtype))
 
 
 # --------------------------------------------------------------------------------------------

@@ -35,6 +35,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import gammainc
 
+from .graph import find_in_rows
+from .kernels import upper_triangle
 from .rng import BLOCK, stream
 
 COLUMNS = ("flagged_citizens", "watchlisted", "watchlisted_without_true_tie", "inferred_ties",
@@ -107,8 +109,10 @@ def contacts(sim, t: int, window: int, k: int) -> tuple[np.ndarray, np.ndarray, 
     st = state(sim)
     src = sc.source("metadata")
     pop = sim.pop
-    u, v = sim.graph.edges()
+    g = sim.graph
     n = sim.n
+    ptr = np.asarray(g.indptr, np.int64)
+    u, v, first = upper_triangle(ptr, g.indices)  # = g.edges(), with each row's first edge number
     if not src.enabled:
         return u, v, np.zeros(u.size, bool), np.zeros(0, np.int64)
     phone = pop.platforms["phone"]
@@ -121,10 +125,9 @@ def contacts(sim, t: int, window: int, k: int) -> tuple[np.ndarray, np.ndarray, 
     draw = np.empty(u.size, np.float32)
     stranger_rate = window * rates.get("stranger_calls", 0.0)
     s_a, s_b = [], []
-    bounds = np.searchsorted(u, np.arange(0, n + BLOCK, BLOCK, dtype=u.dtype))  # same dtype: no copy of u
     for b in range((n + BLOCK - 1) // BLOCK):
         lo, hi = b * BLOCK, min((b + 1) * BLOCK, n)
-        e0, e1 = bounds[b], bounds[b + 1]
+        e0, e1 = first[lo], first[hi]  # the block's edges (by lower endpoint)
         rng = stream(sim.seed, t, "surveillance", b)
         draw[e0:e1] = rng.random(e1 - e0, dtype=np.float32)
         calls = rng.poisson(stranger_rate * phone[lo:hi])
@@ -140,11 +143,14 @@ def contacts(sim, t: int, window: int, k: int) -> tuple[np.ndarray, np.ndarray, 
     bb = np.concatenate(s_b) if s_b else np.zeros(0, np.int64)
     keys, kc = np.unique((np.minimum(a, bb) << 32) | np.maximum(a, bb), return_counts=True)
     if u.size and keys.size:
-        true_keys = (u.astype(np.int64) << 32) | v  # sorted: edges() is sorted by (u, v)
-        pos = np.minimum(np.searchsorted(true_keys, keys), true_keys.size - 1)
-        hit = true_keys[pos] == keys
+        # which stranger pairs are true ties, and their edge numbers: a binary search in the
+        # lower endpoint's CSR row; edge numbers follow edges()' order (the rows' upper parts)
+        lo_, hi_ = keys >> 32, keys & _LOW
+        pos, hit = find_in_rows(ptr, g.indices, lo_, hi_)
+        r = lo_[hit]
+        e = first[r] + pos[hit] - (ptr[r + 1] - (first[r + 1] - first[r]))  # rows end with their upper part
         # true ties also called as "strangers": the threshold falls by those calls
-        e, c = pos[hit], kc[hit]
+        c = kc[hit]
         p[e] = np.where(c >= k, 1.0, gammainc(np.maximum(k - c, 1), lam[e]))
         keys, kc = keys[~hit], kc[~hit]
     return u, v, draw < p, keys[kc >= k]
