@@ -107,3 +107,21 @@ def test_benchmark_docstring_examples(name):
     failures, tried = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert failures == 0
     assert tried > 0, f"{name} has no examples"
+
+
+def test_bench_kernels_runs_every_operation_both_ways(capsys):
+    """benchmarks/bench_kernels.py times each kernel beside its NumPy form (timing not asserted)."""
+    import bench_kernels
+
+    out = bench_kernels.main(["-n", "20000", "--repeat", "1"])
+    assert len(out) == 5 and all(t_np > 0 and t_k > 0 for t_np, t_k in out.values())
+    assert "friends' sum" in capsys.readouterr().out
+
+
+def test_bench_heap_runs_both_settings():
+    """benchmarks/bench_heap.py runs the engine with and without engine.reuse_memory."""
+    import bench_heap
+
+    best = bench_heap.main(["-n", "3000", "-t", "2", "--repeat", "1"])
+    assert set(best) == {"reuse_memory=false", "reuse_memory=true"}
+    assert all(r["wall_s"] > 0 and r["peak_gib"] > 0 for r in best.values())

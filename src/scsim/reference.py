@@ -23,6 +23,7 @@ import pandas as pd
 from . import population
 from .graph import Graph
 from .heap import reuse_freed_memory
+from .kernels import neighbour_sum
 from .model import build_graph, check_memory
 from .rng import blocks, stream
 from .scenario import Scenario
@@ -98,7 +99,7 @@ class ReferenceSimulation:
             np.add.at(L[3, lo:hi], critical, pts[3])
         own = L.sum(axis=0)
         own += np.float32(p["start"])
-        m = self.adj @ prev
+        m = neighbour_sum(self.adj.indptr, self.adj.indices, prev)  # adj @ prev, in threads
         m *= self.inv_deg
         m[self.isolated] = own[self.isolated]  # own alone where no friends
         a = np.float32(p["alpha"])

@@ -122,8 +122,14 @@ class Rulebook:
 
 
 def friends_mean(adj, deg: np.ndarray, prev: np.ndarray, own: np.ndarray) -> np.ndarray:
-    """Mean of friends' previous scores; ``own`` for citizens with no friends."""
-    s = adj @ prev
+    """Mean of friends' previous scores; ``own`` for citizens with no friends.
+
+    ``adj`` is the 0/1 adjacency as SciPy CSR; its rows are summed by
+    :func:`scsim.kernels.neighbour_sum` (the same float32 numbers as ``adj @ prev``, in threads).
+    """
+    from .kernels import neighbour_sum
+
+    s = neighbour_sum(adj.indptr, adj.indices, np.asarray(prev, np.float32))
     out = np.where(deg > 0, s / np.maximum(deg, 1), own)
     return out.astype(np.float32, copy=False)
 
