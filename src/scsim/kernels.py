@@ -10,7 +10,9 @@ numbers as the NumPy forms they replace, which tests/test_kernels.py keeps as re
 
 Kernels are compiled on first use and cached beside this file (``cache=True``). Rows are
 independent, so the row loops run in parallel threads (``prange``); no result depends on the
-thread count.
+thread count. The compiled loops write into arrays that NumPy allocates (the public functions
+below do it): NumPy asks the kernel for huge pages on large arrays, numba's own allocator does
+not, and faulting in 4 KiB pages made a fresh 80 MB result three times slower to write.
 """
 from __future__ import annotations
 
@@ -19,11 +21,7 @@ from numba import njit, prange
 
 
 @njit(cache=True, parallel=True)
-def lowest_friend(indptr, indices, score, rows):  # pragma: no cover - compiled
-    """For each row in ``rows`` (rows with at least one entry): the lowest ``score`` among its
-    entries and the position of its first occurrence in ``indices``."""
-    low = np.empty(rows.size, np.float32)
-    pos = np.empty(rows.size, np.int64)
+def _lowest_friend(indptr, indices, score, rows, low, pos):  # pragma: no cover - compiled
     for q in prange(rows.size):
         i = rows[q]
         a = indptr[i]
@@ -36,17 +34,20 @@ def lowest_friend(indptr, indices, score, rows):  # pragma: no cover - compiled
                 bp = e
         low[q] = best
         pos[q] = bp
+
+
+def lowest_friend(indptr, indices, score, rows):
+    """For each row in ``rows`` (rows with at least one entry): the lowest ``score`` (float32)
+    among its entries and the position of its first occurrence in ``indices``."""
+    low = np.empty(rows.size, np.float32)
+    pos = np.empty(rows.size, np.int64)
+    _lowest_friend(indptr, indices, score, rows, low, pos)
     return low, pos
 
 
 @njit(cache=True, parallel=True)
-def search_rows(indptr, indices, rows, cols):  # pragma: no cover - compiled
-    """For each pair, the position in CSR row ``rows[q]`` of the first index ``>= cols[q]`` and
-    whether ``cols[q]`` is there (a binary search in the sorted row)."""
-    m = rows.size
-    pos = np.empty(m, np.int64)
-    found = np.zeros(m, np.bool_)
-    for q in prange(m):
+def _search_rows(indptr, indices, rows, cols, pos, found):  # pragma: no cover - compiled
+    for q in prange(rows.size):
         lo = indptr[rows[q]]
         end = indptr[rows[q] + 1]
         hi = end
@@ -59,49 +60,57 @@ def search_rows(indptr, indices, rows, cols):  # pragma: no cover - compiled
                 hi = mid
         pos[q] = lo
         found[q] = lo < end and indices[lo] == c
+
+
+def search_rows(indptr, indices, rows, cols):
+    """For each pair, the position in CSR row ``rows[q]`` of the first index ``>= cols[q]`` and
+    whether ``cols[q]`` is there (a binary search in the sorted row)."""
+    pos = np.empty(rows.size, np.int64)
+    found = np.empty(rows.size, np.bool_)
+    _search_rows(indptr, indices, rows, cols, pos, found)
     return pos, found
 
 
 @njit(cache=True)
-def splice(indices, drop, at, values):  # pragma: no cover - compiled
-    """``indices`` without the positions ``drop`` (sorted, unique) and with ``values[k]``
-    inserted before old position ``at[k]`` (sorted; ``at == indices.size`` appends), in one
-    pass of contiguous copies. An insert at a dropped position lands where that entry was."""
+def _splice(indices, drop, at, values, out):  # pragma: no cover - compiled
     n_in = indices.size
-    out = np.empty(n_in - drop.size + values.size, indices.dtype)
     o = 0
-    p = 0  # next old position to copy
     r = 0
     k = 0
-    while r < drop.size or k < at.size:
-        # the next event: an insert before position at[k], or the drop of position drop[r]
-        if k < at.size and (r >= drop.size or at[k] <= drop[r]):
-            nxt = at[k]
-        else:
-            nxt = drop[r]
-        ln = nxt - p
-        out[o:o + ln] = indices[p:nxt]
-        o += ln
-        p = nxt
-        while k < at.size and at[k] == p:
+    nd = drop.size
+    na = at.size
+    next_drop = drop[0] if nd else n_in
+    next_at = at[0] if na else n_in + 1
+    for p in range(n_in):
+        while next_at == p:
             out[o] = values[k]
             o += 1
             k += 1
-        if r < drop.size and drop[r] == p:
-            p += 1
+            next_at = at[k] if k < na else n_in + 1
+        if p == next_drop:
             r += 1
-    ln = n_in - p
-    out[o:o + ln] = indices[p:]
+            next_drop = drop[r] if r < nd else n_in
+        else:
+            out[o] = indices[p]
+            o += 1
+    while k < na:  # appended at the end
+        out[o] = values[k]
+        o += 1
+        k += 1
+
+
+def splice(indices, drop, at, values):
+    """``indices`` without the positions ``drop`` (sorted, unique) and with ``values[k]``
+    inserted before old position ``at[k]`` (sorted; ``at == indices.size`` appends), in one
+    pass. An insert at a dropped position lands where that entry was."""
+    out = np.empty(indices.size - drop.size + values.size, indices.dtype)
+    _splice(indices, drop, at, values.astype(indices.dtype, copy=False), out)
     return out
 
 
 @njit(cache=True, parallel=True)
-def upper_triangle(indptr, indices):  # pragma: no cover - compiled
-    """Each undirected edge once, ``(u, v)`` with ``u < v`` in CSR order, and ``first[i]``: the
-    number of the first edge of row ``i`` (``first[n]`` is the edge count)."""
-    n = indptr.size - 1
-    up = np.empty(n, np.int64)
-    for i in prange(n):  # rows are sorted: entries above the diagonal are each row's last ones
+def _upper_counts(indptr, indices, up):  # pragma: no cover - compiled
+    for i in prange(up.size):  # rows are sorted: entries above the diagonal are each row's last ones
         lo = indptr[i]
         hi = indptr[i + 1]
         end = hi
@@ -112,30 +121,46 @@ def upper_triangle(indptr, indices):  # pragma: no cover - compiled
             else:
                 hi = mid
         up[i] = end - lo
-    first = np.zeros(n + 1, np.int64)
-    for i in range(n):
-        first[i + 1] = first[i] + up[i]
-    u = np.empty(first[n], np.int32)
-    v = np.empty(first[n], indices.dtype)
-    for i in prange(n):
+
+
+@njit(cache=True, parallel=True)
+def _upper_fill(indptr, indices, first, u, v):  # pragma: no cover - compiled
+    for i in prange(first.size - 1):
         e = first[i]
-        a = indptr[i + 1] - up[i]
-        for k in range(up[i]):
-            u[e + k] = i
-            v[e + k] = indices[a + k]
+        k = first[i + 1] - e
+        a = indptr[i + 1] - k
+        for j in range(k):
+            u[e + j] = i
+            v[e + j] = indices[a + j]
+
+
+def upper_triangle(indptr, indices):
+    """Each undirected edge once, ``(u, v)`` with ``u < v`` in CSR order, and ``first[i]``: the
+    number of the first edge of row ``i`` (``first[n]`` is the edge count)."""
+    n = indptr.size - 1
+    up = np.empty(n, np.int64)
+    _upper_counts(indptr, indices, up)
+    first = np.zeros(n + 1, np.int64)
+    np.cumsum(up, out=first[1:])
+    u = np.empty(int(first[-1]), np.int32)
+    v = np.empty(int(first[-1]), indices.dtype)
+    _upper_fill(indptr, indices, first, u, v)
     return u, v, first
 
 
 @njit(cache=True, parallel=True)
-def neighbour_sum(indptr, indices, x):  # pragma: no cover - compiled
-    """``A @ x`` for a 0/1 CSR adjacency ``A`` and float32 ``x``: each row's entries summed in
-    order in float32, the same numbers as SciPy's mat-vec with float32 ones, rows split over
-    threads."""
-    n = indptr.size - 1
-    out = np.empty(n, np.float32)
-    for i in prange(n):
+def _neighbour_sum(indptr, indices, x, out):  # pragma: no cover - compiled
+    for i in prange(out.size):
         s = np.float32(0)
         for e in range(indptr[i], indptr[i + 1]):
             s += x[indices[e]]
         out[i] = s
+
+
+def neighbour_sum(indptr, indices, x):
+    """``A @ x`` for a 0/1 CSR adjacency ``A`` and float32 ``x``: each row's entries summed in
+    order in float32, the same numbers as SciPy's mat-vec with float32 ones, rows split over
+    threads."""
+    out = np.empty(indptr.size - 1, np.float32)
+    _neighbour_sum(indptr, indices, x, out)
     return out
