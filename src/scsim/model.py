@@ -41,9 +41,9 @@ def estimate_memory(sc: Scenario, n: int | None = None, mean_degree: float | Non
 
     Per citizen: attributes, state and the results tables (~250 B), two float32 ledgers per rule,
     and the CSR graph with its generation (~30 B per unit of mean degree); plus the Python runtime,
-    its libraries and the chunk buffers (~400 MB). With ``engine.reuse_memory`` the freed arrays
-    stay in the heap, and the holes they leave between live arrays raise the peak (measured: +5%
-    at 1M citizens, +24% at 10M): the per-citizen part counts 30% more and the fixed part less.
+    its libraries and the chunk buffers (~400 MB). With ``engine.reuse_memory`` (the default) the
+    freed arrays stay in the heap, and the holes they leave between live arrays raise the peak
+    (measured: +17% at 1M citizens, +25% at 10M): the per-citizen part counts 28% more.
     Fitted to the measured peaks of ``article`` at 1M and 10M citizens (BENCHMARKS.md,
     ``benchmarks/memory_estimate.py``).
     """
@@ -54,7 +54,7 @@ def estimate_memory(sc: Scenario, n: int | None = None, mean_degree: float | Non
     else:
         per = 250 + 8 * len(sc.rules) + 30 * d
     if sc.engine.reuse_memory:
-        return int(150e6 + n * per * 1.3)
+        per *= 1.28
     return int(400e6 + n * per)
 
 
