@@ -32,6 +32,12 @@ All times are CPU times of this process, best of several repetitions; step times
 of ``--ticks`` (every tick does the same work; the best one is the least disturbed by other
 processes on a shared machine).
 
+The step uses every core (the friends' sum is a threaded kernel), so the script also reports its
+**wall** time against the **machine's** bound: the triad run in one thread per core on slices of
+the arrays (aggregate bandwidth) and the draw rates times the cores. A third bound adds what the
+first two leave out, the friends' scores gathered at random: ``d`` gathers per citizen at the
+measured rate of a compiled gather-and-sum over a float32 vector of the graph's size (all cores).
+
 Run alone: ``python benchmarks/limits.py --size 1000000 --ticks 10`` (also measures the reference
 tick at that size and, with ``--profile``, prints a pyinstrument profile of it).
 """
@@ -108,10 +114,70 @@ def matvec_ns(graph, repeat: int = 5, kernel: bool = False) -> float:
     return best(lambda: adj @ x, repeat) / graph.n * 1e9
 
 
+def best_wall(f, repeat: int = 5) -> float:
+    """Best wall time of ``repeat`` calls of ``f`` (seconds; for code that uses every core)."""
+    b = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        f()
+        b = min(b, time.perf_counter() - t)
+    return b
+
+
+def cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def triad_all(n: int = 1 << 25, repeat: int = 5) -> float:
+    """Aggregate bandwidth (GB/s, 40 B per element moved) of the triad in one thread per core,
+    each on its own slice of the arrays (NumPy releases the GIL in its loops); wall time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    k = cores()
+    a, b, c = np.empty(n), np.ones(n), np.ones(n)
+    cuts = np.linspace(0, n, k + 1).astype(int)
+
+    def part(j):
+        lo, hi = cuts[j], cuts[j + 1]
+        np.multiply(c[lo:hi], 3.0, out=a[lo:hi])
+        np.add(a[lo:hi], b[lo:hi], out=a[lo:hi])
+
+    with ThreadPoolExecutor(k) as ex:
+        t = best_wall(lambda: list(ex.map(part, range(k))), repeat)
+    assert a[0] == 4.0
+    return 40 * n / t / 1e9
+
+
+def gather_ns(n: int, degree: float, repeat: int = 5) -> float:
+    """Wall ns per gathered float32 of a compiled gather-and-sum (all cores) over ``n * degree``
+    random indices into a vector of ``n`` (the friends' scores, as in the mat-vec, without its
+    row structure)."""
+    from numba import njit, prange
+
+    @njit(parallel=True, fastmath=True, cache=False)
+    def gsum(idx, x):  # a parallel reduction: numba splits it over the cores
+        s = np.float32(0)
+        for j in prange(idx.size):
+            s += x[idx[j]]
+        return s
+
+    rng = np.random.default_rng(0)
+    m = int(n * degree)
+    idx = rng.integers(0, n, m, dtype=np.int32)
+    x = rng.random(n, dtype=np.float32)
+    gsum(idx, x)
+    return best_wall(lambda: gsum(idx, x), repeat) / m * 1e9
+
+
 def measure_machine(quick: bool = False) -> dict:
-    """Bandwidth and random-number rates of this machine (``quick``: smaller arrays, for tests)."""
+    """Bandwidth and random-number rates of this machine (``quick``: smaller arrays, for tests):
+    one core, and (``triad_all_gbs``, ``cores``) all cores."""
     r = triad(1 << 20 if quick else 1 << 25, 2 if quick else 5)
     r.update(rng_rates(1 << 16 if quick else 1 << 22, 2 if quick else 5))
+    r["cores"] = cores()
+    r["triad_all_gbs"] = triad_all(1 << 20 if quick else 1 << 25, 2 if quick else 5)
     return r
 
 
@@ -141,8 +207,26 @@ def bound_ns(degree: float, mach: dict, draws: str = "minimal") -> float:
     return need["bytes"] / mach["triad_gbs"] + t_draw
 
 
-def reference_tick_ns(graph, ticks: int, seed: int = 1, fast: bool = False) -> float:
-    """ns per citizen of the best of ``ticks`` reference ticks (scsim's step, or the numba prototype)."""
+def machine_bound_ns(degree: float, mach: dict, gather: float = 0.0) -> float:
+    """The bound of :func:`bound_ns` (minimal draws) for the whole machine: the bytes at the
+    all-core bandwidth, the draws spread over every core; plus ``degree`` gathers of ``gather``
+    ns each (0: left out, as in :func:`bound_ns`).
+
+    >>> m = {"triad_all_gbs": 40.0, "cores": 2, "uniform_per_s": 5e8, "int32_per_s": 5e8}
+    >>> round(machine_bound_ns(20, m), 2)   # 128 B at 40 GB/s + 0.77 draws at 2 ns over 2 cores
+    3.97
+    >>> round(machine_bound_ns(20, m, gather=0.3), 2)   # + 20 gathers at 0.3 ns
+    9.97
+    """
+    need = needs(degree)
+    rate = {"uniform": mach["uniform_per_s"], "int32": mach["int32_per_s"]}
+    t_draw = sum(k / rate[name] for name, k in need["draws_minimal"].items()) * 1e9 / mach["cores"]
+    return need["bytes"] / mach["triad_all_gbs"] + t_draw + degree * gather
+
+
+def reference_tick_ns(graph, ticks: int, seed: int = 1, fast: bool = False, wall: bool = False) -> float:
+    """ns per citizen of the best of ``ticks`` reference ticks (scsim's step, or the numba
+    prototype): CPU time of the process, or (``wall``) wall time."""
     import scsim
 
     sc = scsim.load_scenario("reference", population=graph.n, ticks=ticks, seed=seed)
@@ -151,14 +235,15 @@ def reference_tick_ns(graph, ticks: int, seed: int = 1, fast: bool = False) -> f
         sim = FastReference(sc, graph)  # compiles on construction
     else:
         sim = scsim.Simulation(sc, graph=graph)
-    return best(sim.step, ticks) / graph.n * 1e9
+    return (best_wall if wall else best)(sim.step, ticks) / graph.n * 1e9
 
 
 def report(mach: dict) -> list[str]:
     """Printable lines for the machine limits."""
     return [
         f"memory bandwidth (NumPy triad, 2 passes, 40 B/element moved): {mach['triad_gbs']:.1f} GB/s "
-        f"(STREAM convention 24 B/element: {mach['triad_stream_convention_gbs']:.1f} GB/s)",
+        f"(STREAM convention 24 B/element: {mach['triad_stream_convention_gbs']:.1f} GB/s); "
+        f"{mach['triad_all_gbs']:.1f} GB/s with {mach['cores']} threads",
         f"PCG64: uniform {mach['uniform_per_s']:.3g}/s, int32 {mach['int32_per_s']:.3g}/s, "
         f"Poisson(0.5) {mach['poisson05_per_s']:.3g}/s, Poisson(0.05) {mach['poisson005_per_s']:.3g}/s",
     ]
@@ -281,11 +366,20 @@ def main(argv=None) -> int:
     if a.numba:
         rows.append(("prototype step (numba)", reference_tick_ns(g, a.ticks, a.seed, fast=True)))
     b_min, b_impl = bound_ns(d, mach), bound_ns(d, mach, "implemented")
-    print(f"bound per citizen-tick: {b_min:.1f} ns with the minimal draws, {b_impl:.1f} ns with the implemented draws")
+    print(f"one core: bound per citizen-tick {b_min:.1f} ns with the minimal draws, {b_impl:.1f} ns with the implemented draws")
     for name, ns in rows:
-        print(f"{name}: {ns:.1f} ns per citizen-tick ({1e9 / ns:.3g} citizen-ticks/s), best of {a.ticks} ticks: "
+        print(f"  {name}: {ns:.1f} ns CPU per citizen-tick, best of {a.ticks} ticks: "
               f"{100 * b_min / ns:.0f}% of the bound ({100 * b_impl / ns:.0f}% of the bound with the implemented draws); "
               f"friends' sum {100 * mvk / ns:.0f}% of it")
+    gns = gather_ns(g.n, d)
+    m_b, m_g = machine_bound_ns(d, mach), machine_bound_ns(d, mach, gns)
+    wall = reference_tick_ns(g, a.ticks, a.seed, wall=True)
+    print(f"whole machine ({mach['cores']} cores): bound per citizen-tick {m_b:.1f} ns (bytes at "
+          f"{mach['triad_all_gbs']:.1f} GB/s, minimal draws over the cores); with {d:.0f} random gathers at "
+          f"{gns:.2f} ns each, {m_g:.1f} ns")
+    print(f"  scsim reference step: {wall:.1f} ns wall per citizen-tick ({1e9 / wall:.3g} citizen-ticks/s), best of "
+          f"{a.ticks} ticks: {100 * m_b / wall:.0f}% of the machine's bound, {100 * m_g / wall:.0f}% of the bound "
+          f"with the gathers")
     if a.breakdown:
         ph, proto = breakdown(g)
         total = sum(ph.values())

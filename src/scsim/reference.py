@@ -83,22 +83,10 @@ class ReferenceSimulation:
         p = self.p
         t = self.tick + 1
         prev = self.score
-        L = self.ledger
-        L *= np.float32(p["decay"])
-        pts = self.points
-        for b, lo, hi in blocks(self.n):
-            rng = stream(self.seed, t, "finance", b)
-            m = hi - lo
-            on_time, late, traffic = (rng.integers(0, m, rng.poisson(p[k] * m), dtype=np.int32)
-                                      for k in ("on_time_rate", "late_rate", "traffic_rate"))
-            cand = rng.integers(0, m, rng.poisson(p["critical_rate"] * m), dtype=np.int32)
-            critical = cand[rng.random(cand.size, dtype=np.float32) < self.dissent[lo:hi][cand]]
-            np.add.at(L[0, lo:hi], on_time, pts[0])
-            np.add.at(L[1, lo:hi], late, np.where(prev[lo + late] < p["late_double_below"], 2 * pts[1], pts[1]))
-            np.add.at(L[2, lo:hi], traffic, pts[2])
-            np.add.at(L[3, lo:hi], critical, pts[3])
-        own = L.sum(axis=0)
-        own += np.float32(p["start"])
+        # blocks of citizens in parallel threads (NumPy's random draws and loops release the
+        # GIL); each block has its own random stream and ledger slice, so threads change nothing
+        own = np.empty(self.n, np.float32)
+        self._map(lambda job: self._block(t, prev, own, *job), list(blocks(self.n)))
         m = neighbour_sum(self.adj.indptr, self.adj.indices, prev)  # adj @ prev, in threads
         m *= self.inv_deg
         m[self.isolated] = own[self.isolated]  # own alone where no friends
@@ -116,6 +104,44 @@ class ReferenceSimulation:
         row.update({f"share_{k}": float(v) for k, v in zip(self.tier_names, shares)})
         self.rows.append(row)
         self.ticks_s += time.perf_counter() - t0
+
+    def _block(self, t: int, prev: np.ndarray, own: np.ndarray, b: int, lo: int, hi: int) -> None:
+        """Decay, draw and post block ``b``'s events (citizens ``lo:hi``); its own scores."""
+        p = self.p
+        pts = self.points
+        L = self.ledger[:, lo:hi]
+        L *= np.float32(p["decay"])
+        rng = stream(self.seed, t, "finance", b)
+        m = hi - lo
+        on_time, late, traffic = (rng.integers(0, m, rng.poisson(p[k] * m), dtype=np.int32)
+                                  for k in ("on_time_rate", "late_rate", "traffic_rate"))
+        cand = rng.integers(0, m, rng.poisson(p["critical_rate"] * m), dtype=np.int32)
+        critical = cand[rng.random(cand.size, dtype=np.float32) < self.dissent[lo:hi][cand]]
+        np.add.at(L[0], on_time, pts[0])
+        np.add.at(L[1], late, np.where(prev[lo + late] < p["late_double_below"], 2 * pts[1], pts[1]))
+        np.add.at(L[2], traffic, pts[2])
+        np.add.at(L[3], critical, pts[3])
+        o = own[lo:hi]
+        np.sum(L, axis=0, out=o)
+        o += np.float32(p["start"])
+
+    def _map(self, fn, items):
+        """``map`` over a pool of ``engine.threads`` threads (0: one per core)."""
+        import os
+
+        k = self.scenario.engine.threads or min(os.cpu_count() or 1, 8)
+        if k <= 1 or len(items) <= 1:
+            return [fn(x) for x in items]
+        if getattr(self, "_pool", None) is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(k, thread_name_prefix="scsim-ref")
+        return list(self._pool.map(fn, items))
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_pool", None)  # threads are not part of the state
+        return state
 
     def run(self, progress=None, checkpoint_dir=None):
         from .results import Result
