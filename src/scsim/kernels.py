@@ -164,3 +164,25 @@ def neighbour_sum(indptr, indices, x):
     out = np.empty(indptr.size - 1, np.float32)
     _neighbour_sum(indptr, indices, x, out)
     return out
+
+
+_warm = False
+
+
+def warm_up() -> None:
+    """Compile or load every kernel (and start numba's threads) once per process, so the
+    one-time cost (about a second) is paid while a simulation is built, not in its first tick."""
+    global _warm
+    if _warm:
+        return
+    ind = np.array([1, 0], np.int32)
+    x = np.ones(2, np.float32)
+    one = np.array([0], np.int64)
+    none = np.zeros(0, np.int64)
+    for ptr in (np.array([0, 1, 2], np.int64), np.array([0, 1, 2], np.int32)):
+        neighbour_sum(ptr, ind, x)
+        lowest_friend(ptr, ind, x, one)
+        search_rows(ptr, ind, one, one)
+        upper_triangle(ptr, ind)
+    splice(ind, none, none, none.astype(np.int32))
+    _warm = True

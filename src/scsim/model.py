@@ -152,6 +152,9 @@ class Simulation:
         check_memory(sc)
         if sc.engine.reuse_memory:
             reuse_freed_memory()
+        from .kernels import warm_up
+
+        warm_up()  # compile or load the numba kernels now, not in the first tick
         self.scenario = sc
         self.n = n = sc.population
         self.seed = sc.seed

@@ -23,7 +23,6 @@ import pandas as pd
 from . import population
 from .graph import Graph
 from .heap import reuse_freed_memory
-from .kernels import neighbour_sum
 from .model import build_graph, check_memory
 from .rng import blocks, stream
 from .scenario import Scenario
@@ -49,6 +48,9 @@ class ReferenceSimulation:
         check_memory(sc)
         if sc.engine.reuse_memory:
             reuse_freed_memory()
+        from .kernels import warm_up
+
+        warm_up()  # compile or load the numba kernels now, not in the first tick
         self.scenario = sc
         self.p = p = sc.reference
         self.n = n = sc.population
@@ -87,6 +89,8 @@ class ReferenceSimulation:
         # GIL); each block has its own random stream and ledger slice, so threads change nothing
         own = np.empty(self.n, np.float32)
         self._map(lambda job: self._block(t, prev, own, *job), list(blocks(self.n)))
+        from .kernels import neighbour_sum
+
         m = neighbour_sum(self.adj.indptr, self.adj.indices, prev)  # adj @ prev, in threads
         m *= self.inv_deg
         m[self.isolated] = own[self.isolated]  # own alone where no friends

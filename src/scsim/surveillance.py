@@ -36,7 +36,6 @@ import numpy as np
 from scipy.special import gammainc
 
 from .graph import find_in_rows
-from .kernels import upper_triangle
 from .rng import BLOCK, stream
 
 COLUMNS = ("flagged_citizens", "watchlisted", "watchlisted_without_true_tie", "inferred_ties",
@@ -112,6 +111,8 @@ def contacts(sim, t: int, window: int, k: int) -> tuple[np.ndarray, np.ndarray, 
     g = sim.graph
     n = sim.n
     ptr = np.asarray(g.indptr, np.int64)
+    from .kernels import upper_triangle
+
     u, v, first = upper_triangle(ptr, g.indices)  # = g.edges(), with each row's first edge number
     if not src.enabled:
         return u, v, np.zeros(u.size, bool), np.zeros(0, np.int64)
