@@ -11,7 +11,8 @@ call (numba compiles or loads its cache on the first). Both forms give the same 
 from __future__ import annotations
 
 import argparse
-import time
+import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -19,15 +20,14 @@ import scsim
 from scsim import kernels, population
 from scsim.model import build_graph
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import best_of  # noqa: E402
+
 
 def best(f, repeat):
+    """Best wall time after one warm-up call (numba compiles or loads its cache on the first)."""
     f()
-    b = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        f()
-        b = min(b, time.perf_counter() - t)
-    return b
+    return best_of(f, repeat)
 
 
 def main(argv=None):

@@ -51,7 +51,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import load, machine, reference_graph  # noqa: E402
+from benchlib import best_of, load, machine, reference_graph  # noqa: E402
 
 # MODEL.md section 12 rates (the reference scenario's [reference] table)
 ON_TIME, LATE, TRAFFIC, CRITICAL_MAX, MEAN_DISSENT = 0.5, 0.05, 0.02, 0.1, 0.5
@@ -63,12 +63,7 @@ def best(f, repeat: int = 5) -> float:
     CPU time of this process (``time.process_time``, user + system), not wall time: the machine
     is shared, and time spent waiting for a core is not the code's.
     """
-    b = float("inf")
-    for _ in range(repeat):
-        t = time.process_time()
-        f()
-        b = min(b, time.process_time() - t)
-    return b
+    return best_of(f, repeat, time.process_time)
 
 
 def triad(n: int = 1 << 25, repeat: int = 5) -> dict:
@@ -116,12 +111,7 @@ def matvec_ns(graph, repeat: int = 5, kernel: bool = False) -> float:
 
 def best_wall(f, repeat: int = 5) -> float:
     """Best wall time of ``repeat`` calls of ``f`` (seconds; for code that uses every core)."""
-    b = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        f()
-        b = min(b, time.perf_counter() - t)
-    return b
+    return best_of(f, repeat)
 
 
 def cores() -> int:

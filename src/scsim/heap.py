@@ -4,13 +4,14 @@ A tick allocates and frees arrays of tens to hundreds of megabytes (gathers over
 CSR arrays when ties are cut and formed, the pattern-of-life edge lists). glibc serves every
 allocation above 32 MiB with a fresh ``mmap`` and returns it to the system on ``free``, so the
 next array of that size is faulted in again, page by page. On the virtual machines these
-benchmarks run on, that first touch costs about 2 ms per MiB, ten times the cost of writing the
-memory once it is mapped (``benchmarks/bench_heap.py`` measures both).
+benchmarks run on, that first touch sometimes costs more than the work done on the array.
 
 :func:`reuse_freed_memory` asks glibc (``mallopt``) to serve large blocks from its heap and to
-keep freed memory there: the process then does not shrink until it exits, and its peak is about
-the same. The engine calls it when ``engine.reuse_memory`` is true (the default); it changes no
-result, only the time. Elsewhere than glibc it does nothing.
+keep freed memory there: the process then does not shrink until it exits, and the holes freed
+arrays leave between live ones raise its peak (+25% at 10M citizens; the memory estimate counts
+it). The engine calls it when ``engine.reuse_memory`` is true (the default); it changes no
+result, only the time (``benchmarks/bench_heap.py``, ``benchmarks/bench_behaviour.py --set
+engine.reuse_memory=false``). Elsewhere than glibc it does nothing.
 """
 from __future__ import annotations
 
