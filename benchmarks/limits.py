@@ -240,11 +240,12 @@ def report(mach: dict) -> list[str]:
 
 
 def breakdown(graph, repeat: int = 5, seed: int = 1) -> dict:
-    """CPU ns per citizen of each phase of ``ReferenceSimulation.step``, best of ``repeat``.
+    """CPU ns per citizen of each phase of the reference step as it was before the superposition
+    sampler and the threaded friends' sum (the table of BENCHMARKS.md section 2), best of ``repeat``.
 
-    The phases repeat the step's own calls (src/scsim/reference.py as of this commit) one at a
-    time on a simulation that has run 3 ticks. Returns ``(phases, prototype_phases)``, the second
-    for the two phases that benchmarks/fast_reference.py replaces.
+    The phases repeat that step's calls one at a time on a simulation that has run 3 ticks; the
+    "prototype" phases are the ones the current step uses instead (events by superposition,
+    bands by counting). Returns ``(phases, prototype_phases)``.
     """
     import scsim
     from scsim.rng import blocks, stream

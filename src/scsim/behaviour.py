@@ -16,8 +16,9 @@ measurements (critical posts, assortativity, components) are still taken.
   region offered with weight ``tier_weight ** tier``; a tie forms when both accept, each with
   probability ``exp(-max(0, -drag) / drag_scale)``: high scorers turn low scorers down, which is
   how friend-based scoring sorts the network (Wei, Yildirim, Van den Bulte & Dellarocas 2016).
-  The CSR graph is edited with array operations (a mask for the cuts, one ``np.insert`` for the
-  new ties), never a loop over edges.
+  The CSR graph is edited in batches, never by a Python loop over edges: one compiled pass drops
+  the cut ties, one inserts the new ones (:func:`scsim.graph.remove_entries`,
+  :func:`scsim.graph.insert_entries`, on the kernels of :mod:`scsim.kernels`).
 * **Rebuke.** A citizen scoring below ``rebuke.below`` whose friends score higher on average is
   pressed in proportion to the gap; dissent falls by ``rate * pressure`` and recovers towards the
   latent trait at ``recovery`` a tick.
