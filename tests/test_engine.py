@@ -222,11 +222,13 @@ def _all_outputs(res):
 
 
 def test_bit_identical_whatever_the_chunk_size_and_thread_count():
-    """Same scenario and seed, two chunk sizes and thread counts: every output array is equal."""
+    """Same scenario and seed, two chunk sizes and thread counts (sources and compiled kernels):
+    every output array is equal. Five ticks, so that a contact check (tick 4) and a
+    pattern-of-life analysis (tick 5 here) run under both."""
     outs = []
     for chunk, threads in ((65536, 1), (131072, 2)):
-        sc = scsim.load_scenario("article", population=140_000, ticks=3, seed=12,
-                                 **{"engine.chunk_size": chunk, "engine.threads": threads})
+        sc = scsim.load_scenario("article", population=140_000, ticks=5, seed=12,
+                                 **{"engine.chunk_size": chunk, "engine.threads": threads, "surveillance.every": 5})
         outs.append(_all_outputs(scsim.Simulation(sc).run()))
     (t1, c1, p1, tr1, a1), (t2, c2, p2, tr2, a2) = outs
     pd.testing.assert_frame_equal(t1, t2, check_exact=True)

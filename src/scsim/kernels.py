@@ -171,6 +171,16 @@ def neighbour_sum(indptr, indices, x):
 _warm = False
 
 
+def use_threads(k: int) -> None:
+    """Run the kernels in ``k`` threads (0: every core numba sees), as ``engine.threads`` asks.
+
+    >>> use_threads(1); use_threads(0)
+    """
+    import numba
+
+    numba.set_num_threads(min(k, numba.config.NUMBA_NUM_THREADS) if k > 0 else numba.config.NUMBA_NUM_THREADS)
+
+
 def warm_up() -> None:
     """Compile or load every kernel (and start numba's threads) once per process, so the
     one-time cost (about a second) is paid while a simulation is built, not in its first tick."""

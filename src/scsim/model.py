@@ -152,9 +152,10 @@ class Simulation:
         check_memory(sc)
         if sc.engine.reuse_memory:
             reuse_freed_memory()
-        from .kernels import warm_up
+        from .kernels import use_threads, warm_up
 
         warm_up()  # compile or load the numba kernels now, not in the first tick
+        use_threads(sc.engine.threads)
         self.scenario = sc
         self.n = n = sc.population
         self.seed = sc.seed

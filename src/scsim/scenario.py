@@ -41,7 +41,7 @@ class EngineConfig(_Model):
     panel_size: int = Field(1000, ge=0, description="tracked citizens whose full trajectories are stored")
     memory_limit_gib: float | None = Field(None, gt=0, description="refuse runs estimated above this; default: available memory")
     checkpoint_every: int = Field(26, ge=0, description="ticks between checkpoints of a run written to a folder (0: never)")
-    threads: int = Field(0, ge=0, le=256, description="threads drawing blocks of citizens in parallel (0: one per core); never changes results")
+    threads: int = Field(0, ge=0, le=256, description="threads drawing blocks of citizens and running the compiled kernels in parallel (0: one per core); never changes results")
     reuse_memory: bool = Field(True, description="keep freed memory in the process for the next large array instead of returning it to the system (glibc; faster, never changes results; the process does not shrink until it exits)")
 
     @field_validator("chunk_size")
