@@ -5,7 +5,7 @@ import importlib
 import pytest
 
 MODULES = ["scsim", "scsim.scenario", "scsim.rng", "scsim.population", "scsim.groups", "scsim.metrics",
-           "scsim.model", "scsim.results", "scsim.reference", "scsim.graph", "scsim.heap"]
+           "scsim.model", "scsim.results", "scsim.reference", "scsim.graph", "scsim.heap", "scsim.kernels"]
 
 
 @pytest.mark.parametrize("name", MODULES)
