@@ -115,7 +115,45 @@ def load_edge_list(path: str) -> Graph:
     return graph
 
 
-class Simulation:
+def prepare_process(sc: Scenario) -> None:
+    """The process-wide settings a run asks for: glibc keeps freed arrays (``engine.reuse_memory``),
+    the compiled kernels are loaded now rather than in the first tick, and they run in
+    ``engine.threads`` threads."""
+    if sc.engine.reuse_memory:
+        reuse_freed_memory()
+    from .kernels import use_threads, warm_up
+
+    warm_up()
+    use_threads(sc.engine.threads)
+
+
+class BlockPool:
+    """Maps work on blocks of citizens over a pool of ``engine.threads`` threads (0: one per
+    core; results in order). NumPy releases the GIL in its array loops and random draws; each
+    block has its own random streams, so the thread count never changes a number."""
+
+    def _map(self, fn, items):
+        """``map`` over the pool (inline with one thread or one item)."""
+        if self._threads() <= 1 or len(items) <= 1:
+            return [fn(x) for x in items]
+        if getattr(self, "_pool", None) is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(self._threads(), thread_name_prefix="scsim")
+        return list(self._pool.map(fn, items))
+
+    def _threads(self) -> int:
+        import os
+
+        return self.scenario.engine.threads or min(os.cpu_count() or 1, 8)
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_pool", None)  # threads are not part of the state (checkpoints)
+        return state
+
+
+class Simulation(BlockPool):
     """A run of a scenario: the world (citizens, graph, units) and its state, tick by tick.
 
     Mesa users will recognise the shape: build with a scenario, call :meth:`step` or :meth:`run`,
@@ -150,12 +188,7 @@ class Simulation:
         if graph is not None and graph.n != sc.population:
             sc = sc.model_copy(update={"population": graph.n})
         check_memory(sc)
-        if sc.engine.reuse_memory:
-            reuse_freed_memory()
-        from .kernels import use_threads, warm_up
-
-        warm_up()  # compile or load the numba kernels now, not in the first tick
-        use_threads(sc.engine.threads)
+        prepare_process(sc)
         self.scenario = sc
         self.n = n = sc.population
         self.seed = sc.seed
@@ -303,26 +336,6 @@ class Simulation:
             if ev in self.kept:
                 self.kept[ev][1][:] += np.bincount(tgt, minlength=n).astype(np.int32)
         self.rules.apply_caps(self.ledger_behaviour, self.ledger_error)
-
-    def _map(self, fn, items):
-        """``map`` over a thread pool of ``engine.threads`` threads (results in order)."""
-        if self._threads() <= 1 or len(items) <= 1:
-            return [fn(x) for x in items]
-        if getattr(self, "_pool", None) is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            self._pool = ThreadPoolExecutor(self._threads(), thread_name_prefix="scsim")
-        return list(self._pool.map(fn, items))
-
-    def _threads(self) -> int:
-        import os
-
-        return self.scenario.engine.threads or min(os.cpu_count() or 1, 8)
-
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state.pop("_pool", None)  # threads are not part of the state (checkpoints)
-        return state
 
     def _draw_block(self, t: int, b: int, lo: int, hi: int) -> list:
         """Every active source's draws for citizens ``lo:hi`` (block ``b``) at tick ``t``."""

@@ -22,8 +22,7 @@ import pandas as pd
 
 from . import population
 from .graph import Graph
-from .heap import reuse_freed_memory
-from .model import build_graph, check_memory
+from .model import BlockPool, build_graph, check_memory, prepare_process
 from .rng import blocks, stream
 from .scenario import Scenario
 from .scoring import tier_of
@@ -31,7 +30,7 @@ from .scoring import tier_of
 EVENTS = ("on_time", "late", "traffic", "critical")
 
 
-class ReferenceSimulation:
+class ReferenceSimulation(BlockPool):
     """The reference model with the same interface as :class:`scsim.Simulation`.
 
     >>> import scsim
@@ -46,12 +45,7 @@ class ReferenceSimulation:
         if graph is not None and graph.n != sc.population:
             sc = sc.model_copy(update={"population": graph.n})
         check_memory(sc)
-        if sc.engine.reuse_memory:
-            reuse_freed_memory()
-        from .kernels import use_threads, warm_up
-
-        warm_up()  # compile or load the numba kernels now, not in the first tick
-        use_threads(sc.engine.threads)
+        prepare_process(sc)
         self.scenario = sc
         self.p = p = sc.reference
         self.n = n = sc.population
@@ -86,8 +80,7 @@ class ReferenceSimulation:
         p = self.p
         t = self.tick + 1
         prev = self.score
-        # blocks of citizens in parallel threads (NumPy's random draws and loops release the
-        # GIL); each block has its own random stream and ledger slice, so threads change nothing
+        # blocks of citizens in parallel threads; each has its own random stream and ledger slice
         own = np.empty(self.n, np.float32)
         self._map(lambda job: self._block(t, prev, own, *job), list(blocks(self.n)))
         from .kernels import neighbour_sum
@@ -129,24 +122,6 @@ class ReferenceSimulation:
         o = own[lo:hi]
         np.sum(L, axis=0, out=o)
         o += np.float32(p["start"])
-
-    def _map(self, fn, items):
-        """``map`` over a pool of ``engine.threads`` threads (0: one per core)."""
-        import os
-
-        k = self.scenario.engine.threads or min(os.cpu_count() or 1, 8)
-        if k <= 1 or len(items) <= 1:
-            return [fn(x) for x in items]
-        if getattr(self, "_pool", None) is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            self._pool = ThreadPoolExecutor(k, thread_name_prefix="scsim-ref")
-        return list(self._pool.map(fn, items))
-
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state.pop("_pool", None)  # threads are not part of the state
-        return state
 
     def run(self, progress=None, checkpoint_dir=None):
         from .results import Result
