@@ -125,3 +125,16 @@ def test_bench_heap_runs_both_settings():
     best = bench_heap.main(["-n", "3000", "-t", "2", "--repeat", "1"])
     assert set(best) == {"reuse_memory=false", "reuse_memory=true"}
     assert all(r["wall_s"] > 0 and r["peak_gib"] > 0 for r in best.values())
+
+
+def test_profile_hooks_times_every_scheduled_hook():
+    """benchmarks/profile_hooks.py wraps the hooks, times them, and puts them back."""
+    import profile_hooks
+
+    from scsim import behaviour
+
+    before = behaviour.ostracism
+    out = profile_hooks.main(["-n", "3000", "-t", "4"])
+    assert behaviour.ostracism is before
+    assert len(out["calls"]["behaviour.ostracism"]) == 1  # one contact check in 4 ticks
+    assert len(out["calls"]["Simulation._observe_and_record"]) == 4
