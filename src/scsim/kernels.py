@@ -9,7 +9,7 @@ numbers as the NumPy forms they replace, which tests/test_kernels.py keeps as re
 ``benchmarks/bench_kernels.py`` times both at 1M citizens (BENCHMARKS.md).
 
 Kernels are compiled on first use and cached beside this file (``cache=True``; about 4 s the
-first time after installing, 0.7 s to load them in each new process, paid while a simulation is
+first time after installing, under a second to load them in each new process, paid while a simulation is
 built: :func:`warm_up`). Rows are
 independent, so the row loops run in parallel threads (``prange``); no result depends on the
 thread count. The compiled loops write into arrays that NumPy allocates (the public functions
