@@ -25,7 +25,6 @@ True
 """
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ScsimError
+from .store import json_value
 
 WORLD_KEYS = ("people", "graph", "units")
 """Sections of the resolved scenario that build the world; they must be equal in both runs."""
@@ -40,15 +40,6 @@ WORLD_KEYS = ("people", "graph", "units")
 CITIZEN_COLUMNS = ("id", "score", "tier", "sanctioned", "blacklisted")
 EXAMPLES = 10
 """How many example ids are listed for each kind of per-citizen difference."""
-
-
-def _num(x: Any) -> Any:
-    """JSON-able number: NaN and infinities become None; NumPy scalars become Python ones."""
-    if isinstance(x, np.generic):
-        x = x.item()
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    return x
 
 
 def _flatten(d: Any, prefix: str = "") -> dict[str, Any]:
@@ -124,9 +115,9 @@ def _measures(ta: pd.DataFrame, tb: pd.DataFrame) -> tuple[dict, list, list]:
         same = (a == b) | (np.isnan(a) & np.isnan(b))
         diverge = np.flatnonzero(~same)
         absd = np.abs(d[~np.isnan(d)])
-        out[c] = {"a": _num(j[f"{c}_a"].iloc[-1]) if a.size else None, "b": _num(j[f"{c}_b"].iloc[-1]) if b.size else None,
-                  "diff": _num(float(d[-1])) if d.size else None,
-                  "max_abs_diff": _num(float(absd.max())) if absd.size else 0.0,
+        out[c] = {"a": json_value(j[f"{c}_a"].iloc[-1]) if a.size else None, "b": json_value(j[f"{c}_b"].iloc[-1]) if b.size else None,
+                  "diff": json_value(float(d[-1])) if d.size else None,
+                  "max_abs_diff": json_value(float(absd.max())) if absd.size else 0.0,
                   "identical": bool(same.all()),
                   "first_divergence": int(ticks[diverge[0]]) if diverge.size else None}
     only_a = [c for c in num_a if c not in set(num_b)]
@@ -153,9 +144,9 @@ def _citizens(ca: pd.DataFrame | None, cb: pd.DataFrame | None) -> dict | None:
                          "examples_only_a": _examples(a & ~b, ids), "examples_only_b": _examples(~a & b, ids)}
     if "score_a" in j.columns and "score_b" in j.columns:
         d = j["score_a"].to_numpy(np.float64) - j["score_b"].to_numpy(np.float64)
-        out["score"] = {"mean_diff": _num(float(d.mean())) if d.size else None,
-                        "mean_abs_diff": _num(float(np.abs(d).mean())) if d.size else None,
-                        "max_abs_diff": _num(float(np.abs(d).max())) if d.size else None,
+        out["score"] = {"mean_diff": json_value(float(d.mean())) if d.size else None,
+                        "mean_abs_diff": json_value(float(np.abs(d).mean())) if d.size else None,
+                        "max_abs_diff": json_value(float(np.abs(d).max())) if d.size else None,
                         "differs": int((d != 0).sum()),
                         "lower_in_a": int((d < 0).sum()), "higher_in_a": int((d > 0).sum())}
     if "tier_a" in j.columns and "tier_b" in j.columns:
@@ -189,7 +180,7 @@ def compare(run_a: Any, run_b: Any) -> dict:
     for k in sa:
         va, vb = sa.get(k), sb.get(k)
         if k in sb and isinstance(va, (int, float)) and isinstance(vb, (int, float)) and not isinstance(va, bool):
-            summary[k] = {"a": _num(va), "b": _num(vb), "diff": _num(float(va) - float(vb))}
+            summary[k] = {"a": json_value(va), "b": json_value(vb), "diff": json_value(float(va) - float(vb))}
     return {
         "simulated": True,
         "a": {"run": A["label"], "scenario": ma.get("scenario_name")},

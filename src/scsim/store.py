@@ -8,6 +8,7 @@ leaves nothing behind. A folder that already holds files is refused before anyth
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import tempfile
@@ -19,6 +20,20 @@ import numpy as np
 import pandas as pd
 
 from .errors import ResourceError, ScsimError
+
+
+def json_value(x: Any) -> Any:
+    """A value JSON can hold: NumPy scalars become Python ones, NaN and infinities ``None``.
+
+    >>> json_value(np.float32(1.5)), json_value(float("nan")), json_value("a")
+    (1.5, None, 'a')
+    """
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
+
 
 def check_out_dir(path: str | Path) -> Path:
     """Refuse a folder that exists and is not empty (touching nothing); return the path."""
