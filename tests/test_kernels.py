@@ -35,9 +35,14 @@ def np_find_in_rows(indptr, indices, rows, cols):
 
 
 def np_lowest_friend(indptr, indices, s, rows):
+    """The engine's NumPy form: a segmented minimum over every row with entries, then the first
+    position of that minimum in the rows asked for."""
     ptr = indptr.astype(np.int64)
-    cnt = np.diff(ptr)[rows]
-    low = np.minimum.reduceat(s[indices], ptr[:-1][np.diff(ptr) > 0])[np.searchsorted(np.flatnonzero(np.diff(ptr) > 0), rows)]
+    deg = np.diff(ptr)
+    nonempty = np.flatnonzero(deg > 0)
+    low_all = np.empty(deg.size, np.float32)
+    low_all[nonempty] = np.minimum.reduceat(s[indices], ptr[nonempty])
+    cnt, low = deg[rows], low_all[rows]
     off = np.cumsum(cnt) - cnt
     local = np.arange(int(cnt.sum())) - np.repeat(off, cnt)
     pos = np.repeat(ptr[rows], cnt) + local

@@ -809,7 +809,7 @@ def remove_entries(indptr: np.ndarray, indices: np.ndarray, pos: np.ndarray, row
         return ptr, indices
     none = np.zeros(0, np.int64)
     removed = np.bincount(rows, minlength=n)
-    return ptr - np.r_[0, np.cumsum(removed)], splice(indices, np.sort(pos).astype(np.int64), none, none.astype(indices.dtype))
+    return ptr - np.r_[0, np.cumsum(removed)], splice(indices, np.sort(pos).astype(np.int64), none, none)
 
 
 def insert_entries(indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray, cols: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -829,7 +829,7 @@ def insert_entries(indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray, co
     rows, cols = rows[order], cols[order]
     at, _ = find_in_rows(ptr, indices, rows, cols)
     added = np.bincount(rows, minlength=n)
-    return ptr + np.r_[0, np.cumsum(added)], splice(indices, np.zeros(0, np.int64), at, cols.astype(indices.dtype))
+    return ptr + np.r_[0, np.cumsum(added)], splice(indices, np.zeros(0, np.int64), at, cols)
 
 
 # --------------------------------------------------------------------------------------------

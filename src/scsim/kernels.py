@@ -9,10 +9,9 @@ numbers as the NumPy forms they replace, which tests/test_kernels.py keeps as re
 ``benchmarks/bench_kernels.py`` times both at 1M citizens (BENCHMARKS.md).
 
 Kernels are compiled on first use and cached beside this file (``cache=True``; about 4 s the
-first time after installing, under a second to load them in each new process, paid while a simulation is
-built: :func:`warm_up`). Rows are
-independent, so the row loops run in parallel threads (``prange``); no result depends on the
-thread count. The compiled loops write into arrays that NumPy allocates (the public functions
+first time after installing, under a second to load them in each new process, paid while a
+simulation is built: :func:`warm_up`). Rows are independent, so the row loops run in parallel
+threads (``prange``); no result depends on the thread count. The compiled loops write into arrays that NumPy allocates (the public functions
 below do it): NumPy asks the kernel for huge pages on large arrays, numba's own allocator does
 not, and faulting a fresh result in by 4 KiB pages made the splice slower than NumPy's compress.
 """
