@@ -1,5 +1,5 @@
-"""Harm measures (issue 4, items 1-2): wrongful sanctions, guilt by association, Gini, tier
-transitions, persistence at the bottom, and the disparity table. All citizens are simulated."""
+"""Harm measures: wrongful sanctions, guilt by association, Gini, tier transitions, persistence at
+the bottom, and the disparity table. All citizens are simulated."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,10 +7,9 @@ import pandas as pd
 import pytest
 
 import scsim
-from scsim.audit import ATTRIBUTES, COLUMNS, disparity
-from scsim.metrics import gini_exact
-from scsim.scoring import Rulebook, combine
-from scsim.tiers import score_sanctions
+from scsim.mechanisms.audit import ATTRIBUTES, COLUMNS, disparity
+from scsim.analysis.model import run_model
+from scsim.mechanisms.scoring import gini_exact
 
 N = 5000
 T = 6
@@ -42,21 +41,22 @@ def saved(tmp_path_factory):
 
 def _recompute(sc, r, drop_error_caps=True):
     """Wrongful sanctions and guilt by association at the last tick, recomputed from the state
-    with the engine's own float32 arithmetic (so threshold decisions match exactly)."""
+    with the engine's own float32 arithmetic (so threshold decisions match exactly), through the
+    run's modules rebuilt from its manifest."""
+    model = run_model(r.manifest)
+    scoring, sanctions = model.scoring, model.sanctions
     A, c = r.arrays, r.citizens
-    rules = Rulebook(sc)
     Lb, Le = A["ledger_behaviour"], A["ledger_error"]
     own = A["own"]
     err = c["error_points"].to_numpy(np.float32)
     # without error points: the grade cap too can only come from true events
-    capped_noerr = rules.capped(Lb, np.zeros_like(Le)) if drop_error_caps else rules.capped(Lb, Le)
-    s_noerr, _ = combine(own - err, A["friends_mean"], sc.network.alpha, sc.score.min, sc.score.max,
-                         capped_noerr, sc.score.grade_cap)
-    a, b, d = score_sanctions(sc, s_noerr)
+    capped_noerr = scoring.capped(Lb, None) if drop_error_caps else scoring.capped(Lb, Le)
+    s_noerr, _ = scoring.scores_from(own - err, A["friends_mean"], capped_noerr)
+    a, b, d = sanctions.score_sanctions(s_noerr)
     sanctioned = c["sanctioned"].to_numpy()
     wrongful = int((sanctioned & ~(a | b | d)).sum())
-    own_only, _ = combine(own, own, 0.0, sc.score.min, sc.score.max, rules.capped(Lb, Le), sc.score.grade_cap)
-    a, b, d = score_sanctions(sc, own_only)
+    own_only, _ = scoring.scores_from(own, own, scoring.capped(Lb, Le), alpha=0.0)
+    a, b, d = sanctions.score_sanctions(own_only)
     guilt = int((sanctioned & ~(a | b | d)).sum())
     return wrongful, guilt
 

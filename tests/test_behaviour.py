@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 import scsim
-from scsim import behaviour, graph
+from scsim import graph
 from scsim.errors import ScenarioError
-from scsim.graph import Graph, assortativity, erdos_renyi, largest_component_share
+from scsim.graph import (Graph, assortativity, erdos_renyi, giant_component_share, largest_component_share,
+                         weighted_assortativity)
 
 ALL_OFF = {f"behaviour.{m}.enabled": False for m in ("ostracism", "rebuke", "censorship", "gaming", "appeals")}
 
@@ -23,8 +24,7 @@ def sim_with(n=10_000, ticks=12, seed=3, scenario="article", only=None, **kw):
 
 
 def total(ticks, col):
-    """Sum of a column over the ticks that have it (an engine without the post-tick measurement
-    hook fills each tick's measurements at the start of the next one, so the last may be NaN)."""
+    """Sum of a column over the ticks."""
     return float(np.nansum(ticks[col].to_numpy(dtype=float)))
 
 
@@ -37,8 +37,8 @@ def ostracism_pair():
     """The same world for 32 weeks, with and without ostracism (8 monthly checks)."""
     out = {}
     for on in (True, False):
-        sim = sim_with(n=15_000, ticks=32, seed=11, only=["ostracism"] if on else [], **{"behaviour.network_every": 4})
-        deg0 = sim.graph.degree.copy()
+        sim = sim_with(n=15_000, ticks=32, seed=11, only=["ostracism"] if on else [], **{"graph.measure_every": 4})
+        deg0 = sim.exchange.graph.degree.copy()
         res = sim.run()
         out[on] = (sim, res, deg0)
     return out
@@ -48,7 +48,7 @@ def test_ostracism_cuts_ties_and_raises_score_assortativity(ostracism_pair):
     """Wei, Yildirim, Van den Bulte & Dellarocas (2016): friend-based scoring makes people drop
     low-score friends and link to similar ones, so score assortativity rises."""
     on, off = ostracism_pair[True][1].ticks, ostracism_pair[False][1].ticks
-    assert on["ties_cut"].sum() > 0.05 * ostracism_pair[True][0].graph.n_edges
+    assert on["ties_cut"].sum() > 0.05 * ostracism_pair[True][0].exchange.graph.n_edges
     assert off["ties_cut"].sum() == 0 and off["ties_formed"].sum() == 0
     a_on = on["score_assortativity"].dropna().to_numpy()
     a_off = off["score_assortativity"].dropna().to_numpy()
@@ -63,23 +63,25 @@ def test_ostracism_cuts_ties_and_raises_score_assortativity(ostracism_pair):
 
 def test_rewired_graph_stays_valid_and_degrees_realistic(ostracism_pair):
     sim, _, deg0 = ostracism_pair[True]
-    sim.graph.check()  # symmetric, simple, sorted rows
-    deg = sim.graph.degree
+    g = sim.exchange.graph
+    g.check()  # symmetric, simple, sorted rows
+    deg = g.degree
     # low scorers lose friends (that is the effect), but the mean degree stays within 10% of the
     # start (measured: -1% after 32 weeks) and nobody passes WeChat's cap
     assert 0.9 * deg0.mean() < deg.mean() <= 1.02 * deg0.mean()
     assert deg.max() <= sim.scenario.graph.max_degree
-    assert np.array_equal(sim.deg, deg.astype(np.float32))
+    assert np.array_equal(sim.exchange.degree, deg.astype(np.float32))
     # the ties cut and formed account exactly for the change in edges
     t = ostracism_pair[True][1].ticks
-    assert sim.graph.n_edges == deg0.sum() // 2 - t["ties_cut"].sum() + t["ties_formed"].sum()
+    assert g.n_edges == deg0.sum() // 2 - t["ties_cut"].sum() + t["ties_formed"].sum()
 
 
 def test_those_cut_are_the_low_scorers(ostracism_pair):
     sim, _, deg0 = ostracism_pair[True]
-    lost = deg0 - sim.graph.degree
-    low = sim.score < np.quantile(sim.score, 0.1)
-    high = sim.score > np.quantile(sim.score, 0.9)
+    lost = deg0 - sim.exchange.graph.degree
+    s = sim.scoring.score
+    low = s < np.quantile(s, 0.1)
+    high = s > np.quantile(s, 0.9)
     assert lost[low].mean() > lost[high].mean() + 1.0  # measured: 4.5 ties against 0.1
 
 
@@ -110,17 +112,11 @@ def test_csr_edits_match_a_rebuilt_graph():
 @pytest.mark.parametrize("mean_degree", [0.8, 1.5, 6.0])
 def test_fast_network_measures_agree_with_graph_module(mean_degree):
     g = erdos_renyi(3000, mean_degree, np.random.default_rng(1))
-    assert behaviour.giant_component_share(g) == pytest.approx(largest_component_share(g))
-
-    class S:  # the two attributes score_assortativity reads, plus the graph
-        pass
-
-    s = S()
-    s.graph, s.deg, s.adj = g, g.degree.astype(np.float32), g.to_scipy()
+    assert giant_component_share(g) == pytest.approx(largest_component_share(g))
     x = np.random.default_rng(2).normal(600, 30, g.n).astype(np.float32)
     x[g.indices[:50]] += 40
-    s.score = x
-    assert behaviour.score_assortativity(s) == pytest.approx(assortativity(g, x), abs=1e-5)
+    got = weighted_assortativity(g.to_scipy(), g.degree.astype(np.float32), x)
+    assert got == pytest.approx(assortativity(g, x), abs=1e-5)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -153,13 +149,14 @@ def test_rebuke_lowers_dissent_of_low_scorers():
         sim.run()
         sims[on] = sim
     on, off = sims[True], sims[False]
-    trait = on.pop.traits["dissent"]
-    assert np.array_equal(off.dissent, trait)  # nobody presses anyone
-    pressed = on.dissent < trait - 1e-6
+    trait = on.people.dissent
+    assert np.array_equal(off.rebuke.dissent, trait)  # nobody presses anyone
+    d = on.rebuke.dissent
+    pressed = d < trait - 1e-6
     assert pressed.sum() > 100
-    assert on.dissent[pressed].mean() < 0.9 * trait[pressed].mean()
-    assert not (on.dissent > trait + 1e-6).any()
-    assert on.rows[-1]["rebuked"] > 0
+    assert d[pressed].mean() < 0.9 * trait[pressed].mean()
+    assert not (d > trait + 1e-6).any()
+    assert on.collector.last()["rebuked"] > 0
 
 
 def test_gaming_buys_rewarded_goods():
@@ -168,7 +165,7 @@ def test_gaming_buys_rewarded_goods():
         got = 0
         for _ in range(5):
             sim.step()
-            got += sim.event_totals["commerce.diapers"] + sim.event_totals["commerce.books"]
+            got += sim.sources.totals["commerce.diapers"] + sim.sources.totals["commerce.books"]
         return got, sim
 
     off, _ = rewarded()
@@ -177,7 +174,7 @@ def test_gaming_buys_rewarded_goods():
     # ~1,000 rewarded purchases a week at this size: Poisson noise ~1.5% of the 5-week total
     assert opaque > 1.1 * off
     assert clear > 1.5 * opaque  # everyone knows what is rewarded when the rules are shown
-    assert sim.rows[-1]["gaming_citizens"] > 0 and (sim.purchase_boost >= 0).all()
+    assert sim.collector.last()["gaming_citizens"] > 0 and (sim.gaming.purchase_boost >= 0).all()
 
 
 def test_appeals_are_filed_decided_after_the_delay_and_remove_error_points():
@@ -194,20 +191,20 @@ def test_appeals_are_filed_decided_after_the_delay_and_remove_error_points():
     # wins ~ Binomial(decided, 0.4): 4 standard deviations either side
     sd = np.sqrt(decided * 0.4 * 0.6)
     assert abs(won - 0.4 * decided) < 4 * sd + 1
-    r = sim.rules.names.index("flagged_post")
-    assert sim.ledger_error[r].sum() > 1.02 * base.ledger_error[r].sum()  # errors are negative points
-    assert np.array_equal(sim.ledger_behaviour, base.ledger_behaviour)     # appeals touch errors only
+    r = sim.scoring.rule_index("flagged_post")
+    assert sim.scoring.ledger_error[r].sum() > 1.02 * base.scoring.ledger_error[r].sum()  # errors are negative points
+    assert np.array_equal(sim.scoring.ledger_behaviour, base.scoring.ledger_behaviour)     # appeals touch errors only
 
 
 def test_control_twin_responds_to_nothing():
     on = {"behaviour.enabled": True, "groups.enabled": True, "surveillance.enabled": True}
     ctl = scsim.Simulation(scsim.load_scenario("article-control", population=5000, ticks=8, seed=2, **on))
-    g0 = ctl.graph
+    g0 = ctl.exchange.graph
     t = ctl.run().ticks
     for col in ("ties_cut", "ties_formed", "rebuked", "gaming_citizens", "appeals", "self_censored_posts",
                 "watchlisted", "star_inflation"):
         assert total(t, col) == 0, col
-    assert ctl.graph is g0
+    assert ctl.exchange.graph is g0
     assert total(t, "critical_posts") > 0  # the measurements are still taken
 
 
@@ -220,7 +217,9 @@ def test_same_seed_same_run_with_every_behaviour_on():
 
 
 def test_switches_are_off_by_default_and_on_in_article():
-    from scsim.config_behaviour import BehaviourConfig, GroupsConfig, SurveillanceConfig
+    from scsim.mechanisms.behaviour import BehaviourConfig
+    from scsim.mechanisms.groups import GroupsConfig
+    from scsim.mechanisms.surveillance import SurveillanceConfig
 
     assert not (BehaviourConfig().enabled or GroupsConfig().enabled or SurveillanceConfig().enabled)
     sc = scsim.load_scenario("article")
@@ -235,5 +234,5 @@ def test_bad_parameters_give_one_line_errors():
         scsim.load_scenario("article", **{"behaviour.ostracism.cut_max": 2})
     with pytest.raises(ScenarioError, match=r"behaviour.rebuke.speed: unknown key"):
         scsim.load_scenario("article", **{"behaviour.rebuke.speed": 1})
-    with pytest.raises(ScenarioError, match=r"behaviour.appeals.rules: \['no_such_rule'\] not in"):
-        sim_with(n=500, ticks=1, only=["appeals"], **{"behaviour.appeals.rules": ["no_such_rule"]}).step()
+    with pytest.raises(ScenarioError, match=r"behaviour.appeals.rules\[0\]: unknown rule 'no_such_rule'"):
+        scsim.load_scenario("article", **{"behaviour.appeals.rules": ["no_such_rule"]})

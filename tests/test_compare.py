@@ -1,4 +1,4 @@
-"""Counterfactual twins with common random numbers (issue 4, item 4): ``compare``."""
+"""Counterfactual twins with common random numbers: ``compare``."""
 from __future__ import annotations
 
 import json
@@ -7,7 +7,7 @@ import pytest
 
 import scsim
 from scsim.cli import main
-from scsim.compare import compare, compare_text
+from scsim.analysis.compare import compare, compare_text
 from scsim.errors import ScsimError
 
 N = 5000
@@ -40,6 +40,7 @@ def runs(tmp_path_factory):
         "pop": _save(root, "pop", population=N + 100),
         "ticks": _save(root, "ticks", ticks=T + 1),
         "world": _save(root, "world", **{"graph.mean_degree": 12.0}),
+        "classroom": _save(root, "classroom", "xingqiao"),
     }
 
 
@@ -110,6 +111,7 @@ def test_cli_compare(runs, capsys):
     ("pop", "differ in population"),
     ("ticks", "differ in ticks"),
     ("world", "different worlds: graph.mean_degree"),
+    ("classroom", "different models"),
 ])
 def test_compare_refuses_different_worlds(runs, capsys, other, message):
     with pytest.raises(ScsimError, match=message):

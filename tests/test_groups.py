@@ -7,7 +7,7 @@ import pytest
 
 import scsim
 from scsim.errors import ScenarioError
-from scsim.groups import assign_units
+from scsim.mechanisms.groups import assign_units
 
 BASE = {"behaviour.enabled": False, "surveillance.enabled": False, "groups.enabled": True}
 
@@ -30,22 +30,22 @@ def test_supervisor_bonus_inflates_ratings(bonus_pair):
     assert (np.diff(infl) > -0.05).all()         # it drifts up (an audit resets one unit of ~350)
     assert infl[-1] > infl[len(infl) // 2] > infl[0] > 0
     # given - true rating among the rated members, exactly the bias the supervisors add
-    rated = sim.groups_state.rated
-    assert infl[-1] == pytest.approx(float(sim.rating_bias[rated].mean()), rel=1e-6)
-    assert (sim.rating_bias[sim.pop.supervisor] == 0).all()
-    assert sim.rating_bias.max() <= sim.scenario.groups.supervisors.max_bias + 1e-6
+    g = sim.groups
+    assert infl[-1] == pytest.approx(float(g.rating_bias[g.rated].mean()), rel=1e-6)
+    assert (g.rating_bias[g.supervisor] == 0).all()
+    assert g.rating_bias.max() <= sim.scenario.groups.supervisors.max_bias + 1e-6
 
 
 def test_no_bonus_no_inflation(bonus_pair):
     sim, res = bonus_pair[0.0]
     assert (res.ticks["star_inflation"] == 0).all()
-    assert (sim.rating_bias == 0).all()
+    assert (sim.groups.rating_bias == 0).all()
 
 
 def test_inflated_ratings_reach_the_ratings_agency(bonus_pair):
     """More high ratings are recorded when supervisors inflate (same world, same draws)."""
-    hi_on = bonus_pair[1.0][0].ledger_behaviour[bonus_pair[1.0][0].rules.names.index("rating_high")].sum()
-    hi_off = bonus_pair[0.0][0].ledger_behaviour[bonus_pair[0.0][0].rules.names.index("rating_high")].sum()
+    hi_on, hi_off = (bonus_pair[k][0].scoring.ledger_behaviour[bonus_pair[k][0].scoring.rule_index("rating_high")].sum()
+                     for k in (1.0, 0.0))
     assert hi_on > 1.05 * hi_off
 
 
@@ -53,7 +53,7 @@ def test_collective_rewards_and_punishments():
     sim, res = run(ticks=6, **{"groups.supervisors.enabled": False, "groups.collective.reward_rule": "volunteering",
                                "groups.collective.punish_rule": "noncompliance"})
     t = res.ticks
-    sizes = np.bincount(sim.pop.unit)
+    sizes = np.bincount(sim.groups.unit)
     ranked = int((sizes >= 5).sum())
     assert (t["units_rewarded"] == int(0.1 * ranked)).all()
     assert (t["units_punished"] == int(0.1 * ranked)).all()
@@ -61,38 +61,39 @@ def test_collective_rewards_and_punishments():
     # the named rules received the points: rewarded members have volunteering points, the
     # punished noncompliance points, without having done anything
     base, _ = run(ticks=6, **{"groups.enabled": False})
-    r_v = sim.rules.names.index("volunteering")
-    r_n = sim.rules.names.index("noncompliance")
-    assert sim.ledger_behaviour[r_v].sum() > base.ledger_behaviour[r_v].sum() + 100
-    assert sim.ledger_behaviour[r_n].sum() < base.ledger_behaviour[r_n].sum() - 100
+    r_v = sim.scoring.rule_index("volunteering")
+    r_n = sim.scoring.rule_index("noncompliance")
+    L, L0 = sim.scoring.ledger_behaviour, base.scoring.ledger_behaviour
+    assert L[r_v].sum() > L0[r_v].sum() + 100
+    assert L[r_n].sum() < L0[r_n].sum() - 100
 
 
 def test_collective_rewards_follow_the_unit_mean():
-    from scsim import groups
-
-    sim = scsim.Simulation(scsim.load_scenario("article", population=3000, ticks=1, seed=1, **BASE))
+    sim = scsim.Simulation(scsim.load_scenario("article", population=3000, ticks=2, seed=1, **BASE))
     sim.step()
-    st = groups.state(sim)
-    row = {}
-    before = sim.income_eff.copy()
-    groups.collective(sim, st, row)
-    mean = np.bincount(sim.pop.unit, weights=sim.score) / np.maximum(st.size, 1)
-    up = sim.income_eff > before * 1.01
-    down = sim.income_eff < before * 0.99
+    g = sim.groups
+    mean = g.unit_mean(sim.scoring.score)
+    sim.step()  # the units are ranked at the start of tick 2, on the scores of tick 1
+    up = g.income_factor > 1.01
+    down = g.income_factor < 0.99
     assert up.any() and down.any()
-    assert mean[np.unique(sim.pop.unit[up])].min() > mean[np.unique(sim.pop.unit[down])].max()
+    assert mean[np.unique(g.unit[up])].min() > mean[np.unique(g.unit[down])].max()
 
 
 def test_units_have_one_supervisor_and_bounded_size():
-    from scsim.population import generate
-    from scsim.scenario import PopulationConfig
-
-    pop = generate(5000, PopulationConfig(), seed=3)
-    unit, sup = assign_units(pop, 30, seed=3)
+    sim = scsim.Simulation(scsim.load_scenario("article", population=5000, ticks=1, seed=3))
+    unit, sup = sim.groups.unit, sim.groups.supervisor
     assert np.bincount(unit).max() <= 30
     assert (np.bincount(unit, weights=sup) == 1).all()
+    # each unit lies in one region; supervisors are adults who are not students where a unit has one
+    reg = sim.people.region
+    assert all(len(set(reg[unit == u])) == 1 for u in range(0, unit.max() + 1, 7))
+    rng = np.random.default_rng(0)
+    region, occ = rng.integers(0, 3, 400), rng.integers(0, 6, 400).astype(np.int8)
+    u2, s2 = assign_units(region, occ, 25, rng.random(400), rng.random(400))
+    assert np.bincount(u2).max() <= 25 and (np.bincount(u2, weights=s2) == 1).all()
 
 
 def test_bad_rule_name_is_a_one_line_error():
-    with pytest.raises(ScenarioError, match=r"groups.collective.reward_rule: no rule 'nope'"):
+    with pytest.raises(ScenarioError, match=r"groups.collective.reward_rule: unknown rule 'nope'"):
         run(ticks=1, n=500, **{"groups.collective.reward_rule": "nope"})

@@ -1,6 +1,6 @@
-"""The compiled kernels (scsim.kernels) against plain NumPy forms of the same operations.
+"""The compiled graph kernels (scsim.graph.kernels) against plain NumPy forms of the same operations.
 
-The NumPy forms below are the ones the kernels replaced (src/scsim/behaviour.py and graph.py
+The NumPy forms below are the ones the kernels replaced (the behaviours and the graph module
 before numba); each test draws random graphs and edits, including the edge cases (empty rows,
 inserts at the very end, an insert where an entry is dropped, ties in the lowest score).
 """
@@ -12,9 +12,9 @@ import sys
 import numpy as np
 import pytest
 
-from scsim import kernels
+from scsim.graph import kernels
 from scsim.graph import Graph, erdos_renyi, find_in_rows, insert_entries, remove_entries
-from scsim.heap import reuse_freed_memory
+from scsim.engine.heap import reuse_freed_memory
 
 
 def np_find_in_rows(indptr, indices, rows, cols):
@@ -150,8 +150,9 @@ def test_reuse_freed_memory_takes_effect_on_glibc_and_keeps_results():
         assert done is True
     assert reuse_freed_memory() is done  # idempotent
     # a run with the option off (a fresh process: the setting is process-wide) gives the same numbers
-    code = ("import scsim, sys; r = scsim.Simulation(scsim.load_scenario('article', population=3000, ticks=3, seed=4, "
-            "**{'engine.reuse_memory': %s})).run(); sys.stdout.write(r.ticks.to_csv(index=False))")
+    code = ("import scsim, sys; sc = scsim.load_scenario('article', population=3000, ticks=3, seed=4, "
+            "**{'engine.reuse_memory': %s}); scsim.prepare_process(sc); r = scsim.Simulation(sc).run(); "
+            "sys.stdout.write(r.ticks.to_csv(index=False))")
     outs = [subprocess.run([sys.executable, "-c", code % flag], capture_output=True, text=True, check=True).stdout
             for flag in ("False", "True")]
     assert outs[0] == outs[1] and outs[0].count("\n") == 4

@@ -7,7 +7,7 @@ import scsim
 from scsim.errors import ScenarioError
 from scsim.scenario import builtin_scenarios, schema_json
 
-SHIPPED = ["article", "sesame", "rongcheng", "reference"]
+SHIPPED = ["article", "sesame", "rongcheng", "reference", "xingqiao"]
 
 
 def test_every_shipped_scenario_has_a_control_twin_with_the_system_off():
@@ -25,7 +25,10 @@ def test_every_shipped_scenario_has_a_control_twin_with_the_system_off():
 def test_article_is_the_default_and_has_every_source_and_six_dimensions():
     sc = scsim.load_scenario()
     assert sc.name == "article" and sc.population == 100_000
-    assert all(sc.source(s).enabled for s in scsim.scenario.SOURCES)
+    from scsim.mechanisms.sources import SOURCES
+
+    assert sc.model == "national"
+    assert all(getattr(sc.sources, s).enabled for s in SOURCES)
     assert "government_affairs" in sc.score.dimensions and len(sc.score.dimensions) == 6
     assert sc.network.alpha == 0.1 and sc.score.transparent is False and sc.sanctions.enabled
 
@@ -33,8 +36,9 @@ def test_article_is_the_default_and_has_every_source_and_six_dimensions():
 def test_sesame_has_no_government_data_and_no_sanctions():
     sc = scsim.load_scenario("sesame")
     assert not sc.sanctions.enabled and not sc.sanctions.blacklist.enabled
-    for s in ("courts", "social_media", "clinics", "mobility"):
-        assert not sc.source(s).enabled
+    for s in ("courts", "social_media", "clinics", "mobility", "good_deeds", "metadata", "ratings", "gaming"):
+        assert not getattr(sc.sources, s).enabled
+    assert sc.sources.commerce.enabled and sc.sources.finance.enabled
     assert list(sc.score.dimensions.values()) == [0.35, 0.25, 0.20, 0.15, 0.05]
 
 
@@ -54,7 +58,7 @@ def test_overrides_keywords_dotted_and_strings():
     sc = scsim.load_scenario("article", population=1234, ticks=7, seed=9, **{"network.alpha": "0.25"},
                              sources__courts__misattribution=0.01)
     assert (sc.population, sc.ticks, sc.seed, sc.network.alpha) == (1234, 7, 9, 0.25)
-    assert sc.sources["courts"].misattribution == 0.01
+    assert sc.sources.courts.misattribution == 0.01
     d = sc.resolved()
     assert d["network"]["alpha"] == 0.25 and d["people"]["male_share"] == 0.512
     json.dumps(d)  # the resolved scenario is JSON
@@ -65,8 +69,10 @@ def test_overrides_keywords_dotted_and_strings():
     ({"network.alpha": "high"}, "network.alpha: Input should be a valid number"),
     ({"network.beta": 1}, "network.beta: unknown key"),
     ({"population": 3}, "population: Input should be greater than or equal to 10"),
-    ({"engine.chunk_size": 1000}, "engine.chunk_size: must be a multiple of 65536"),
-    ({"rules.bill_late.dimension": "nope"}, "rules.bill_late.dimension 'nope' is not one of"),
+    ({"engine.chunk_size": 0}, "engine.chunk_size: Input should be greater than 0"),
+    ({"rules.bill_late.dimension": "nope"}, "rules.bill_late.dimension: unknown dimension 'nope'"),
+    ({"network.alpha": float("nan")}, "network.alpha: Input should be a finite number"),
+    ({"sources.courts.rates.traffic_violation": -1}, "sources.courts.rates.traffic_violation: Input should be greater than or equal to 0"),
 ])
 def test_bad_values_give_one_line_naming_file_and_field(override, expect):
     with pytest.raises(ScenarioError) as e:
@@ -109,6 +115,41 @@ def test_a_user_scenario_extends_a_builtin(tmp_path):
 
 def test_schema_is_json_schema_with_the_sections():
     s = json.loads(schema_json())
-    assert s["type"] == "object"
+    assert s["discriminator"]["propertyName"] == "model"
+    # one schema per model, chosen by the model key
+    models = {d["properties"]["model"]["const"]: d for d in s["$defs"].values() if "model" in d.get("properties", {})}
+    assert set(models) == {"national", "xingqiao", "reference"}
     for key in ("population", "ticks", "seed", "network", "score", "rules", "sources", "sanctions", "people"):
-        assert key in s["properties"], key
+        assert key in models["national"]["properties"], key
+    assert "classroom" in models["xingqiao"]["properties"] and "reference" in models["reference"]["properties"]
+
+
+def test_extends_resolves_relative_to_the_file(tmp_path, monkeypatch):
+    sub = tmp_path / "a" / "b"
+    sub.mkdir(parents=True)
+    (sub / "base.toml").write_text('extends = "article"\nname = "base"\n[network]\nalpha = 0.2\n')
+    (sub / "child.toml").write_text('extends = "base.toml"\nname = "child"\n')
+    monkeypatch.chdir(tmp_path)
+    sc = scsim.load_scenario(str(sub / "child.toml"))
+    assert sc.name == "child" and sc.network.alpha == 0.2
+    (sub / "loop.toml").write_text('extends = "loop.toml"\n')
+    with pytest.raises(ScenarioError, match="extends itself"):
+        scsim.load_scenario(str(sub / "loop.toml"))
+
+
+def test_every_number_in_a_shipped_scenario_names_its_source_or_says_unverified():
+    """MODEL.md section 15: a figure without a source is marked, so a reader knows which results
+    rest on guesses. Every line of a shipped scenario that holds a number has a comment."""
+    import re
+
+    from scsim.scenario import _builtin_dir
+
+    for f in sorted(_builtin_dir().iterdir()):
+        if not f.name.endswith(".toml"):
+            continue
+        for i, line in enumerate(f.read_text().splitlines(), 1):
+            code = line.split("#", 1)[0]
+            if re.search(r"(?<![A-Za-z_])[-+]?\d+(\.\d+)?(?![A-Za-z_])", code.split("=", 1)[-1]) and "=" in code:
+                if code.strip().startswith(("name", "description", "control", "extends")):
+                    continue
+                assert "#" in line, f"{f.name} line {i}: a number without its source or 'unverified': {line.strip()}"

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 import scsim
-from scsim import surveillance
+from scsim.engine.exchange import Exchange
+from scsim.mechanisms import surveillance
 
 BASE = {"behaviour.enabled": False, "groups.enabled": False, "surveillance.enabled": True,
         "surveillance.flag_points": 20.0, "surveillance.every": 4}
@@ -49,8 +50,8 @@ def test_precision_and_recall_against_the_true_graph(by_k):
     assert r[0] > r[1] > r[2] > 0.3              # weak ties fall below k
     # a tie is seen only when both own a phone: recall is bounded by that share of the edges
     sim = by_k[1][0]
-    u, v = sim.graph.edges()
-    phone = sim.pop.platforms["phone"]
+    u, v = sim.exchange.graph.edges()
+    phone = sim.people.phone
     assert r[0] <= (phone[u] & phone[v]).mean() + 1e-9
 
 
@@ -65,8 +66,13 @@ def test_within_hops():
     a, b = np.array([0, 1, 2, 5]), np.array([1, 2, 3, 6])
     seeds = np.zeros(7, bool)
     seeds[0] = True
-    assert surveillance.within_hops(a, b, seeds, 1).tolist() == [1, 1, 0, 0, 0, 0, 0]
-    assert surveillance.within_hops(a, b, seeds, 3).tolist() == [1, 1, 1, 1, 0, 0, 0]
+    ex = Exchange(7)
+    assert ex.reach(seeds, 1, edges=(a, b)).tolist() == [1, 1, 0, 0, 0, 0, 0]
+    assert ex.reach(seeds, 3, edges=(a, b)).tolist() == [1, 1, 1, 1, 0, 0, 0]
+    from scsim.graph import Graph
+
+    ex.set_graph(Graph.from_edges(a, b, 7))  # the same on the social graph
+    assert ex.reach(seeds, 3).tolist() == [1, 1, 1, 1, 0, 0, 0]
 
 
 def test_columns_exist_every_tick_and_off_means_zero():

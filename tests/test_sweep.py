@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from scsim import cli
-from scsim.sensitivity import analyze
-from scsim.sweep import derive_seed, make_plan, plan_runs, run_sweep
+from scsim.analysis.sensitivity import analyze
+from scsim.analysis.sweep import derive_seed, make_plan, plan_runs, run_sweep
 
 SMALL = ["--population", "3000", "--ticks", "5"]
 

@@ -196,12 +196,12 @@ def test_citizen_view_explains_the_score(client, runs):
 
 
 def test_fallback_explanation_when_the_run_cannot_be_explained(runs, monkeypatch):
-    import scsim.explain
+    import scsim.analysis.explain
 
     def cannot(*a, **k):  # as for a run that keeps no ledgers (reference, xingqiao)
         raise scsim.ScsimError("this run keeps no ledgers to explain scores from")
 
-    monkeypatch.setattr(scsim.explain, "explain", cannot)
+    monkeypatch.setattr(scsim.analysis.explain, "explain", cannot)
     client = TestClient(create_app(runs))
     c = citizens(runs)
     cid = int(c.loc[c["degree"] > 3, "id"].iloc[5])
@@ -399,10 +399,8 @@ def test_serve_errors_are_one_line(runs, tmp_path, capsys):
 def make_large_run(path: Path, n: int = 1_000_000, ticks: int = 10, k: int = 4) -> None:
     """A synthetic run folder with ``n`` simulated citizens on a ring lattice of degree ``k`` (fast to
     write: about 1.5 s for a million), shaped like the store's tables."""
-    from scsim import rng as R
-
     path.mkdir(parents=True)
-    g = R.stream(7, 0, "behaviour", 0)
+    g = np.random.default_rng(7)
     score = (600 + 25 * g.standard_normal(n)).astype(np.float32)
     tiers = [("poor", 350.0), ("fair", 550.0), ("good", 600.0), ("very_good", 650.0), ("excellent", 700.0)]
     names = [t for t, _ in tiers]
@@ -436,8 +434,7 @@ def make_large_run(path: Path, n: int = 1_000_000, ticks: int = 10, k: int = 4) 
     (path / "manifest.json").write_text(json.dumps({
         "scenario_name": "synthetic", "population": n, "edges": n * k // 2, "ticks": ticks, "seed": 7,
         "tier_names": names, "summary": {"mean_score": float(score.mean())}, "timings": {},
-        "scenario": {"score": {"base": 600.0, "min": 350.0, "max": 950.0}, "tiers": [{"name": a, "min": b} for a, b in tiers],
-                     "network": {"alpha": 0.1}, "perks": [], "sanctions": {}}}))
+        "scenario": scsim.load_scenario("article", population=n, ticks=ticks, seed=7).resolved()}))
 
 
 def test_million_citizen_run_opens_fast_and_small(tmp_path):

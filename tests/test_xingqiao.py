@@ -5,11 +5,10 @@ import pandas as pd
 import pytest
 
 import scsim
-from scsim.xingqiao import XingqiaoSimulation
 
 
 def run(name="xingqiao", **kw):
-    return XingqiaoSimulation(scsim.load_scenario(name, **kw)).run()
+    return scsim.Simulation(scsim.load_scenario(name, **kw)).run()
 
 
 @pytest.fixture(scope="module")
@@ -62,16 +61,17 @@ def test_weekly_duty_brightest_star_and_semester_treats(pair):
 
 
 def test_no_teacher_bonus_no_inflation():
-    t = run(**{"groups.xingqiao.teacher_bonus": 0.0}).ticks
+    t = run(**{"classroom.teacher_bonus": 0.0}).ticks
     assert (t["teacher_bias"] == 0).all()
     assert abs(t["star_inflation"].mean()) < 0.02
 
 
 def test_quantifiable_categories_inflate_less():
-    sim = XingqiaoSimulation(scsim.load_scenario("xingqiao", ticks=20))
+    sim = scsim.Simulation(scsim.load_scenario("xingqiao", ticks=20))
     sim.run()
-    assert sim.bias_share[0, 0] < sim.bias_share[1, 0]  # punctuality takes a fifth of the bias
-    assert sim.cat_names[0] == "punctuality"
+    c = sim.classroom
+    assert c.bias_share[0, 0] < c.bias_share[1, 0]  # punctuality takes a fifth of the bias
+    assert c.cat_names[0] == "punctuality"
 
 
 def test_saved_run_has_the_usual_and_classroom_columns(tmp_path):
@@ -79,12 +79,14 @@ def test_saved_run_has_the_usual_and_classroom_columns(tmp_path):
     res.save(tmp_path / "run")
     t = pd.read_parquet(tmp_path / "run" / "ticks.parquet")
     for col in ("tick", "mean_score", "score_p50", "gini", "share_few_stars", "share_star_pupil", "sanctioned",
-                "blacklisted", "disputes", "janitorial_duty", "star_inflation"):
+                "disputes", "janitorial_duty", "star_inflation"):
         assert col in t.columns, col
     assert len(t) == 4
     back = scsim.Result.load(tmp_path / "run")
     assert back.manifest["scenario_name"] == "xingqiao"
-    assert "simulated" in back.manifest["note"]
+    assert "synthetic" in back.manifest["simulated"] and back.manifest["model"] == "xingqiao"
+    info = back.column_info()
+    assert info["sanctioned"]["label"] == "pupils on Friday janitorial duty"
 
 
 def test_same_seed_same_classroom():
@@ -95,12 +97,11 @@ def test_same_seed_same_classroom():
 
 
 def test_scsim_run_xingqiao_with_no_other_option(tmp_path, monkeypatch):
-    """`scsim run xingqiao` routes to the classroom model (Simulation dispatches on
-    scenario.groups.xingqiao, as it does on scenario.reference)."""
+    """`scsim run xingqiao` runs the classroom model: the scenario says model = "xingqiao"."""
     from scsim.cli import main
 
-    assert isinstance(scsim.Simulation(scsim.load_scenario("xingqiao")), XingqiaoSimulation), \
-        "Simulation.__new__ must dispatch to XingqiaoSimulation when scenario.groups.xingqiao is set"
+    sim = scsim.Simulation(scsim.load_scenario("xingqiao"))
+    assert type(sim) is scsim.Simulation and list(sim.modules) == ["classroom"]
     monkeypatch.chdir(tmp_path)
     assert main(["run", "xingqiao", "--quiet"]) == 0
     (run_dir,) = (tmp_path / "runs").iterdir()

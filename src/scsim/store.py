@@ -1,7 +1,8 @@
 """The results store: one folder per run, Parquet tables, a JSON manifest, DuckDB queries.
 
-A run folder holds ``manifest.json``, ``ticks.parquet``, ``citizens.parquet``, ``panel.parquet``
-and ``state.npz`` (final ledgers and graph, for explanations). Every file is written under a
+A run folder holds ``manifest.json``, ``ticks.parquet``, ``citizens.parquet``, ``panel.parquet``,
+the modules' further tables (``transitions``, ``disparity``, ...) and ``state.npz`` (final ledgers
+and graph, for explanations). Every file is written under a
 temporary name and renamed into place, so a reader never sees half a file and an interrupted write
 leaves nothing behind. A folder that already holds files is refused before anything is written.
 """
@@ -56,7 +57,23 @@ def default_run_dir(scenario: str, seed: int, root: str | Path = "runs") -> Path
     return p
 
 
-def _atomic(path: Path, write) -> None:
+_TEMPORARY = re.compile(r"^\.[A-Za-z0-9_.-]+\.[A-Za-z0-9_]+\.tmp$")
+
+
+def remove_stale_temporaries(folder: Path) -> list[str]:
+    """Remove the half-written temporary files :func:`atomic_write` leaves when a process is
+    killed mid-write (``.<name>.<random>.tmp``); nothing else is touched. Returns their names."""
+    gone = []
+    for f in folder.iterdir():
+        if _TEMPORARY.match(f.name) and f.is_file() and not f.is_symlink():
+            f.unlink(missing_ok=True)
+            gone.append(f.name)
+    return gone
+
+
+def atomic_write(path: Path, write) -> None:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place (a
+    reader never sees half a file; an interrupted write leaves nothing behind)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -74,7 +91,7 @@ def write_json(path: Path, data: dict) -> None:
         with open(tmp, "w", encoding="utf-8") as f:
             json.dump(data, f, indent=2, default=_json_default)
             f.write("\n")
-    _atomic(Path(path), w)
+    atomic_write(Path(path), w)
 
 
 def _json_default(o):
@@ -92,14 +109,14 @@ def write_table(path: Path, df: pd.DataFrame) -> None:
     import pyarrow.parquet as pq
 
     table = pa.Table.from_pandas(df, preserve_index=False)
-    _atomic(Path(path), lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+    atomic_write(Path(path), lambda tmp: pq.write_table(table, tmp, compression="zstd"))
 
 
 def write_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
     def w(tmp):
         with open(tmp, "wb") as f:
             np.savez(f, **arrays)
-    _atomic(Path(path), w)
+    atomic_write(Path(path), w)
 
 
 def read_json(folder: str | Path, name: str, kind: str) -> dict:

@@ -53,8 +53,6 @@ GRAPH_CACHE = 2
 """Final graphs kept in memory (a 1M-citizen graph with mean degree 20 takes about 90 MB)."""
 CONTACTS_SHOWN = 50
 NEIGHBOURS_DRAWN = 24
-BLACKLIST_BANS = ("flights", "high-speed rail", "star hotels", "private schools for children",
-                  "executive posts", "bank loans")
 
 
 # run ids are not pattern-checked: any string that is not one of the served ids is a 404 (a path
@@ -119,20 +117,32 @@ class Run:
     def population(self) -> int:
         return int(self.manifest.get("population") or 0)
 
+    @cached_property
+    def model(self):
+        """The run's modules rebuilt from its manifest (:func:`scsim.analysis.model.run_model`), or
+        None when the manifest's scenario cannot be rebuilt: the meaning of a score (its tier, the
+        drag of a friend, perks and sanctions) is asked of them."""
+        from ..analysis.model import run_model
+
+        try:
+            return run_model(self.manifest, f"run {self.id!r}")
+        except ScsimError:
+            return None
+
     @property
     def tier_names(self) -> list[str]:
-        names = self.manifest.get("tier_names")
-        if names:
-            return list(names)
-        return [t["name"] for t in self.scenario.get("tiers", [])]
+        if self.model is not None and self.model.tier_names:
+            return self.model.tier_names
+        return list(self.manifest.get("tier_names") or [])
 
     @property
     def tier_mins(self) -> np.ndarray:
-        return np.array([t["min"] for t in self.scenario.get("tiers", [])], np.float64)
+        t = self.model.tiers if self.model is not None else None
+        return np.asarray(t.tier_mins, np.float64) if t is not None else np.zeros(0)
 
     @property
     def alpha(self) -> float:
-        return float((self.scenario.get("network") or {}).get("alpha", 0.0))
+        return self.model.alpha if self.model is not None else 0.0
 
     def cached(self, key, make):
         """Compute ``make()`` once per run (thread-safe; small results only)."""
@@ -263,8 +273,8 @@ class Data:
         """The bulk of the scores over all ticks: 5th to 95th percentiles, widened by half their
         span on each side, within the score's range."""
         def make():
-            sc = run.scenario.get("score") or {}
-            smin, smax = float(sc.get("min", -np.inf)), float(sc.get("max", np.inf))
+            rng = run.model.score_range if run.model is not None else None
+            smin, smax = (float(rng[0]), float(rng[1])) if rng else (-np.inf, np.inf)
             t = self.ticks(run)
             if "score_p05" in t and "score_p95" in t and t["score_p05"].size:
                 lo0, hi0 = float(np.nanmin(t["score_p05"])), float(np.nanmax(t["score_p95"]))
@@ -555,7 +565,10 @@ class Data:
         a, b = int(g["indptr"][cid]), int(g["indptr"][cid + 1])
         nb = g["indices"][a:b].astype(np.int64)
         s = g["score"]
-        drag = run.alpha / max(b - a, 1) * (s[nb].astype(np.float64) - float(s[cid]))
+        if run.model is not None:
+            drag = np.asarray(run.model.drag(b - a, s[nb], s[cid]), np.float64)
+        else:
+            drag = np.zeros(nb.size)
         order = np.lexsort((nb, drag))
         return nb[order], drag[order]
 
@@ -588,17 +601,14 @@ class Data:
                 "shown": int(m), "contacts": int(nb.size)}
 
     def tier_of(self, run: Run, score: float | None) -> str | None:
-        mins, names = run.tier_mins, run.tier_names
-        if score is None or not len(mins) or len(mins) != len(names):
-            return None
-        return names[max(int(np.searchsorted(mins, score, side="right")) - 1, 0)]
+        return run.model.tier_name(score) if run.model is not None and score is not None else None
 
     def _result_for(self, run: Run, row: dict, keys):
         """A :class:`scsim.Result` over the cached state arrays and this one citizen's row, so that
         ``scsim.explain`` does not re-read a (possibly 300 MB) state archive on every request."""
         import pandas as pd
 
-        from ..results import Result
+        from ..engine.results import Result
 
         empty = pd.DataFrame()
         return Result(ticks=empty, citizens=pd.DataFrame([row]), panel=empty, manifest=run.manifest,
@@ -612,7 +622,7 @@ class Data:
         shown = min(CONTACTS_SHOWN, nb.size)
         contacts = [{"id": int(j), "score": json_value(float(s[j])), "tier": self.tier_of(run, float(s[j])),
                      "drag": json_value(float(d))} for j, d in zip(nb[:shown], drag[:shown])]
-        from .. import explain as ex
+        from ..analysis import explain as ex
 
         expl, source, problem = None, "scsim.explain", None
         try:  # the exact explanation
@@ -629,8 +639,8 @@ class Data:
         out = {
             "run": run.id, "id": cid, "simulated": True, "note": SIMULATED,
             "score": row.get("score"), "own_score": row.get("own_score"), "tier": row.get("tier"),
-            "tiers": [{"name": t["name"], "min": t["min"]} for t in run.scenario.get("tiers", [])],
-            "score_range": [(run.scenario.get("score") or {}).get("min"), (run.scenario.get("score") or {}).get("max")],
+            "tiers": [{"name": n, "min": float(v)} for n, v in zip(run.tier_names, run.tier_mins)],
+            "score_range": list(run.model.score_range) if run.model is not None and run.model.score_range else [None, None],
             "attributes": attrs,
             "perks": _jsonable(expl.get("perks", [])), "sanctions": _jsonable(expl.get("sanctions", [])),
             "explanation": {"source": source, "problem": problem, "terms": _jsonable(_trim_terms(expl.get("terms", []))),
@@ -668,14 +678,15 @@ def fallback_explanation(run: Run, row: dict, friends_mean: np.ndarray | None) -
 
     Terms: the base score and each dimension's contribution (the own score), the friends' term
     ``alpha * (m - own)`` with ``m`` the mean of friends' previous scores, and the clipping
-    correction; they add up to the score when the run stored ``friends_mean``.
+    correction; they add up to the score when the run stored ``friends_mean``. Perks and
+    sanctions, with their reasons, come from the run's sanctions module.
     """
-    sc = run.scenario
+    model = run.model
     score, own = row.get("score"), row.get("own_score")
     terms: list[dict] = []
     note = None
-    if own is not None and score is not None:
-        base = float((sc.get("score") or {}).get("base", 0.0))
+    if own is not None and score is not None and model is not None and model.scoring is not None:
+        base = float(model.scoring.config.score.base)
         terms.append({"kind": "rule", "name": "base score", "value": base})
         terms += [{"kind": "rule", "name": f"dimension: {k[4:].replace('_', ' ')}", "value": v}
                   for k, v in row.items() if k.startswith("dim_") and v is not None]
@@ -692,27 +703,7 @@ def fallback_explanation(run: Run, row: dict, friends_mean: np.ndarray | None) -
         else:
             terms.append({"kind": "network", "name": "friends' term and clipping", "value": score - own})
         note = "Summary explanation from the citizen's dimensions; rule-by-rule detail needs scsim.explain."
-    perks, sanctions = [], []
-    if sc.get("system", True) and score is not None:
-        for p in sc.get("perks", []):
-            if score >= p["min_score"]:
-                perks.append({"name": p["name"], "reason": f"score {score:.1f} >= {p['min_score']:g}"
-                              + (f": {p['description']}" if p.get("description") else "")})
-    sa = sc.get("sanctions") or {}
-    for col, key, what in (("slow_internet", "slow_internet_below", "slower internet"),
-                           ("job_restricted", "job_restriction_below", "job restrictions"),
-                           ("loan_denied", "loan_denied_below", "loans denied")):
-        if row.get(col):
-            th = sa.get(key)
-            if col == "loan_denied" and row.get("blacklisted") and (th is None or score >= th):
-                why = "blacklisted: no bank loans"
-            else:
-                why = f"score {score:.1f} is below {th:g}" if th is not None and score is not None else "in force"
-            sanctions.append({"name": col, "reason": f"{what}: {why}"})
-    if row.get("blacklisted"):
-        n = row.get("listings") or 1
-        sanctions.append({"name": "blacklisted", "reason": "listed as a dishonest judgement debtor (a court judgement "
-                          f"left unpaid; listing {n}); banned from " + ", ".join(BLACKLIST_BANS)})
+    perks, sanctions = model.perks_and_sanctions(score, row) if model is not None else ([], [])
     return {"terms": terms, "perks": perks, "sanctions": sanctions, "note": note}
 
 
@@ -907,7 +898,12 @@ def create_app(path: str | Path, *, allowed_hosts: list[str] | None = None):
     @app.get("/api/runs/{run}", tags=["runs"], summary="One run: manifest summary and resolved scenario")
     def api_run(run: RunId):
         r = data.run(run)
+        from ..analysis.model import column_info, measure_groups
+
+        present = [c for c in data.ticks(r) if c != "tick"]
         return {**r.describe(), "scenario_config": _jsonable(r.scenario), "timings": _jsonable(r.manifest.get("timings", {})),
+                "measure_groups": _jsonable(measure_groups(r.manifest, present)),
+                "columns": _jsonable(list(column_info(r.manifest, present).values())),
                 "last_tick": data.n_ticks(r), "attributes": data.attributes(r), "note": SIMULATED}
 
     @app.get("/api/runs/{run}/ticks", tags=["runs"], summary="Per-tick measures (ticks.parquet), column by column")
@@ -974,7 +970,7 @@ def _label(r: Run) -> str:
 
 
 def _version() -> str:
-    from .. import __version__
+    from ..version import __version__
 
     return __version__
 
@@ -996,7 +992,7 @@ class Background:
 
         import uvicorn
 
-        from .cli import listen
+        from .net import listen
 
         sock = listen(self.host, 0)
         port = sock.getsockname()[1]

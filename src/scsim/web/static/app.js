@@ -213,15 +213,20 @@
         `${fmt(total - stay)} citizens changed tier, ${fmt(stay)} stayed. Colour is on a log scale.`;
     }
 
+    // the columns a module declared (label, unit, description), as the server lists them
+    function groupsOf(mods, unit) {
+      return (state.meta.measure_groups || []).filter((g) => mods.includes(g.module) && (unit === undefined || g.unit === unit));
+    }
+    function label(c) { const i = (state.meta.columns || []).find((x) => x.name === c); return i ? i.label : nice(c); }
+
     function drawSanctions() {
       const t = state.ticks, pop = state.pop;
-      const kinds = ["sanctioned", "blacklisted", "slow_internet", "job_restricted", "loan_denied"].filter((k) => t[k]);
-      const mk = (k, i) => ({ x: t.tick, y: t[k].map((v) => v / pop), customdata: t[k], name: nice(k), mode: "lines",
+      const kinds = groupsOf(["sanctions"], "citizens").flatMap((g) => g.columns).filter((k) => t[k]);
+      const mk = (k, i) => ({ x: t.tick, y: t[k].map((v) => v / pop), customdata: t[k], name: label(k), mode: "lines",
         line: { color: SERIES[i % SERIES.length] }, hovertemplate: "%{customdata:,} (%{y:.2%})" });
       if (kinds.length) plot("fig-sanctions", kinds.map(mk), layout("Sanctions in force, by kind", { yaxis: { tickformat: ".2%", rangemode: "tozero", title: { text: "share of citizens" }, gridcolor: "#eee" }, xaxis: { title: { text: "tick" } } }));
       else empty("fig-sanctions", "No sanction counts in ticks.parquet");
-      const harm = ["wrongful_sanctions", "guilt_by_association", "error_events"].filter((k) => t[k]);
-      const hk = harm.filter((k) => k !== "error_events");
+      const hk = groupsOf(["audit"], "citizens").flatMap((g) => g.columns).filter((k) => t[k]);
       const hmax = Math.max(0, ...hk.flatMap((k) => t[k].map((v) => v / pop)));
       if (hk.length) plot("fig-harm", hk.map((k, i) => mk(k, i + 1)), layout("Wrongful sanctions and guilt by association", { yaxis: { tickformat: ".2%", range: [0, Math.max(hmax * 1.15, 0.001)], title: { text: "share of citizens" }, gridcolor: "#eee" }, xaxis: { title: { text: "tick" } } }));
       else empty("fig-harm", "This run does not measure wrongful sanctions or guilt by association");
@@ -294,55 +299,36 @@
       } else empty("fig-net", "No graph in this run");
     }
 
-    // small multiples of per-tick measures: one figure per group of columns on a common scale
+    // small multiples of per-tick measures: one figure per module and unit, as the modules declared them
     function multiples(boxId, srcId, groups, none) {
       const t = state.ticks, box = $(boxId);
       for (const el of box.querySelectorAll(".fig")) Plotly.purge(el);
       box.innerHTML = "";
-      const present = groups.map((g) => Object.assign({}, g, { cols: g.cols.filter((c) => t[c]) })).filter((g) => g.cols.length);
-      $(srcId).textContent = present.length ? "Per-tick measures from ticks.parquet: " + present.flatMap((g) => g.cols).join(", ") + "." : none;
+      const present = groups.map((g) => Object.assign({}, g, { cols: g.columns.filter((c) => t[c]) })).filter((g) => g.cols.length);
+      $(srcId).textContent = present.length ? "Per-tick measures from ticks.parquet, by the module that took them: " +
+        present.map((g) => g.label + " (" + g.cols.join(", ") + ")").join("; ") + "." : none;
       // create every cell first, so that each figure is sized in its final grid cell
       present.forEach((g, k) => { const d = document.createElement("div"); d.className = "fig"; d.id = boxId + "-" + k; box.append(d); });
       present.forEach((g, k) => {
         const d = $(boxId + "-" + k);
-        const pop = g.share ? state.pop : 1;
-        plot(d.id, g.cols.map((c, i) => ({ x: t.tick, y: t[c].map((v) => (v === null ? null : v / pop)), customdata: t[c], mode: "lines", name: nice(c),
-          line: { color: SERIES[(k + i) % SERIES.length] }, hovertemplate: g.share ? "%{customdata:,} (%{y:.2%})" : "%{y:,.4g}" })),
-          layout(g.title, { height: 270, showlegend: g.cols.length > 1, margin: { l: 55, r: 15, t: 36, b: g.cols.length > 1 ? 80 : 40 },
+        const unitShare = /^share of /.test(g.unit);
+        plot(d.id, g.cols.map((c, i) => ({ x: t.tick, y: t[c], mode: "lines", name: label(c),
+          line: { color: SERIES[(k + i) % SERIES.length] }, hovertemplate: "%{y:,.4g}" })),
+          layout(g.label + (g.unit ? " (" + g.unit + ")" : ""), { height: 270, showlegend: g.cols.length > 1, margin: { l: 55, r: 15, t: 36, b: g.cols.length > 1 ? 80 : 40 },
             legend: { orientation: "h", x: 0, y: -0.25, yanchor: "top" },
-            yaxis: Object.assign({ gridcolor: "#eee", rangemode: g.zero ? "tozero" : "normal" }, g.share ? { tickformat: ".2%" } : {}, g.unit ? { tickformat: ".0%", range: [0, 1.02] } : {}),
+            yaxis: Object.assign({ gridcolor: "#eee", rangemode: "tozero" }, unitShare ? { tickformat: ".0%", range: [0, 1.02] } : {}),
             xaxis: { title: { text: g.cols.length > 1 ? "" : "tick" } } }));
       });
       return present.flatMap((g) => g.cols);
     }
-    const NETWORK = [
-      { title: "Ties cut and formed per tick", cols: ["ties_cut", "ties_formed"], zero: true },
-      { title: "Mean degree", cols: ["mean_degree"] },
-      { title: "Score assortativity", cols: ["score_assortativity"] },
-      { title: "Largest component (share of citizens)", cols: ["largest_component_share"], unit: true },
-    ];
-    const EXTRA = [
-      { title: "Star inflation (rating − true performance)", cols: ["star_inflation"] },
-      { title: "Supervisors inflating ratings", cols: ["inflating_supervisors"], zero: true },
-      { title: "Units and citizens rewarded or punished", cols: ["units_rewarded", "units_punished", "citizens_rewarded", "citizens_punished"], zero: true },
-      { title: "Watchlist (share of citizens)", cols: ["flagged_citizens", "watchlisted", "watchlisted_without_true_tie"], share: true, zero: true },
-      { title: "Inferred contact graph: precision and recall", cols: ["inferred_tie_precision", "inferred_tie_recall"], unit: true },
-    ];
+    const NETWORK_MODULES = ["graph", "ostracism"];
+    const SHOWN_ABOVE = ["sanctions", "audit"].concat(NETWORK_MODULES);
     function drawNetworkTicks() {
-      multiples("net-figs", "net-src", NETWORK, "This run has no per-tick network measures (the behaviour module adds ties cut and formed, assortativity, components).");
+      multiples("net-figs", "net-src", groupsOf(NETWORK_MODULES), "This run has no per-tick network measures.");
     }
     function drawExtra() {
-      const used = new Set(multiples("extra-figs", "extra-src", EXTRA,
-        "This run has no star-inflation or watchlist measures (the groups and surveillance modules add columns such as star_inflation and watchlisted to ticks.parquet)."));
-      // any other inflation- or watchlist-like column a later module adds: one figure each
-      const more = Object.keys(state.ticks).filter((c) => !used.has(c) && /inflation|watchlist|dispute|star|xingqiao|janitor/i.test(c));
-      const box = $("extra-figs"), offset = box.children.length;
-      more.slice(0, 6).forEach((c, i) => { const d = document.createElement("div"); d.className = "fig"; d.id = "extra-figs-" + (offset + i); box.append(d); });
-      more.slice(0, 6).forEach((c, i) => {
-        const d = $("extra-figs-" + (offset + i));
-        plot(d.id, [{ x: state.ticks.tick, y: state.ticks[c], mode: "lines", name: nice(c), line: { color: SERIES[i % SERIES.length] } }],
-          layout(nice(c), { height: 270, margin: { l: 55, r: 15, t: 36, b: 40 } }));
-      });
+      const rest = (state.meta.measure_groups || []).filter((g) => !SHOWN_ABOVE.includes(g.module));
+      multiples("extra-figs", "extra-src", rest, "This run has no further measures.");
     }
 
     function fillOther() {

@@ -1,0 +1,321 @@
+"""The ``scsim`` command line.
+
+Every user error (bad scenario, bad file, too large a population) ends with exit status 2 and one
+line ``error: <file or field>: <what was expected>``, never a traceback. The commands live in
+this package: running and resuming (here), explanations and comparisons
+(:mod:`scsim.cli.analysis`), sweeps, sensitivity and reports (:mod:`scsim.cli.sweeps`) and the
+dashboard (:mod:`scsim.cli.serve`).
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..version import __version__
+from ..errors import ScsimError
+from . import analysis, serve, sweeps
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="Simulate a social credit system on synthetic citizens and measure what it does to them.")
+scenario_app = typer.Typer(no_args_is_help=True, help="Check scenario files and print their schema.")
+app.add_typer(scenario_app, name="scenario")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def _version(value: bool):
+    if value:
+        print(f"scsim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="Print the version and exit.")] = False):
+    """scsim: every citizen it simulates is synthetic."""
+
+
+def _parse_sets(sets: list[str]) -> dict[str, str]:
+    out_: dict[str, str] = {}
+    for s in sets or []:
+        key, eq, value = s.partition("=")
+        if not eq or not key.strip():
+            raise ScsimError(f"--set {s!r}: expected dotted.key=value, e.g. --set network.alpha=0.2")
+        out_[key.strip()] = value.strip()
+    return out_
+
+
+def _load(scenario: str, population, ticks, seed, graph, sets):
+    from ..scenario import load_scenario
+
+    over: dict = {}
+    if population is not None:
+        over["population"] = population
+    if ticks is not None:
+        over["ticks"] = ticks
+    if seed is not None:
+        over["seed"] = seed
+    if graph is not None:
+        over["graph"] = str(graph)
+    return load_scenario(scenario, _set=_parse_sets(sets), **over)
+
+
+def _summary_table(result) -> Table:
+    m = result.manifest
+    t = result.ticks.iloc[-1] if len(result.ticks) else {}
+    n = m["population"]
+    info = result.column_info()
+    unit = "pupils" if m.get("model") == "xingqiao" else "citizens"
+    tab = Table(title=f"{m['scenario_name']}: {n:,} simulated {unit}, {m['ticks']} ticks (weeks), seed {m['seed']}")
+    tab.add_column("measure")
+    tab.add_column("value", justify="right")
+    if "mean_score" in t:
+        tab.add_row("mean score", f"{t['mean_score']:.2f}" if m.get("model") == "xingqiao" else f"{t['mean_score']:.1f}")
+    for name in m.get("tier_names", []):
+        k = f"share_{name}"
+        if k in t:
+            tab.add_row(f"tier {name}", f"{100 * t[k]:.1f}%")
+    for k in ("sanctioned", "blacklisted", "wrongful_sanctions", "guilt_by_association"):
+        if k in t:
+            label = info.get(k, {}).get("label", k.replace("_", " ")) if k == "sanctioned" and m.get("model") == "xingqiao" \
+                else k.replace("_", " ")
+            tab.add_row(label, f"{int(t[k]):,} ({100 * t[k] / n:.2f}%)")
+    for c in result.ticks.columns:
+        if c.startswith("events_"):
+            tab.add_row(f"events/week {c[7:]}", f"{int(t[c]):,}")
+    for k in ("star_inflation", "disputes", "janitorial_duty_wrongful"):
+        if k in t and m.get("model") == "xingqiao":
+            tab.add_row(info.get(k, {}).get("label", k), f"{t[k]:.3f}" if isinstance(t[k], float) else f"{int(t[k]):,}")
+    tm = m["timings"]
+    rate = n * m["ticks"] / max(tm["ticks_s"], 1e-9)
+    tab.add_row("time build / ticks / write", f"{tm['build_s']:.1f}s / {tm['ticks_s']:.1f}s / {tm.get('write_s', 0):.1f}s")
+    tab.add_row(f"{unit[:-1]}-ticks per second", f"{rate:,.0f}")
+    return tab
+
+
+def _profile_table(result) -> Table:
+    tm = result.manifest["timings"]
+    mods = tm.get("modules", {})
+    total = max(tm["ticks_s"], 1e-9)
+    tab = Table(title=f"time per module over {result.manifest['ticks']} ticks ({total:.2f} s of ticks)")
+    for c in ("module", "step s", "measure s", "ms per tick", "share"):
+        tab.add_column(c, justify="left" if c == "module" else "right")
+    T = max(result.manifest["ticks"], 1)
+    for name, v in sorted(mods.items(), key=lambda kv: -(kv[1]["step_s"] + kv[1]["measure_s"])):
+        s = v["step_s"] + v["measure_s"]
+        tab.add_row(name, f"{v['step_s']:.3f}", f"{v['measure_s']:.3f}", f"{1e3 * s / T:.1f}", f"{100 * s / total:.1f}%")
+    return tab
+
+
+def _drive(sim, out_dir: Path, quiet: bool, label: str):
+    """Run ``sim`` to its end with a progress bar (unless quiet), checkpointing into ``out_dir``."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if quiet:
+        result = sim.run(checkpoint_dir=out_dir)
+    else:
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("tick {task.completed}/{task.total}"),
+                      TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=err, transient=True) as prog:
+            task = prog.add_task(label, total=sim.scenario.ticks, completed=sim.tick, rate="")
+            start, first = time.perf_counter(), sim.tick
+
+            def progress(tick, total):
+                rate = sim.n * (tick - first) / max(time.perf_counter() - start, 1e-9)
+                prog.update(task, completed=tick, rate=f"{rate:,.0f} citizen-ticks/s")
+
+            result = sim.run(progress, checkpoint_dir=out_dir)
+    result.save(out_dir)
+    return result
+
+
+def _run_one(sc, out_dir: Path, quiet: bool):
+    from ..engine.simulation import Simulation
+
+    return _drive(Simulation(sc), out_dir, quiet, sc.name)
+
+
+def _report(result, quiet: bool, profile: bool = False):
+    if quiet:
+        print(result.path)
+        return
+    out.print(_summary_table(result))
+    if profile:
+        out.print(_profile_table(result))
+    out.print(f"Simulated citizens only. Results in [bold]{result.path}[/bold]")
+
+
+@app.command()
+def run(
+    scenario: Annotated[str, typer.Argument(help="Built-in scenario name or TOML file.")] = "article",
+    population: Annotated[Optional[int], typer.Option("--population", "-n", help="Number of citizens.")] = None,
+    ticks: Annotated[Optional[int], typer.Option("--ticks", "-t", help="Ticks (weeks) to run.")] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", "-s", help="Random seed.")] = None,
+    graph: Annotated[Optional[Path], typer.Option("--graph", help="SNAP-style edge list to use as the social graph.")] = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a scenario key: dotted.key=value (repeatable).")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Run folder to write (must be new or empty).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary; print the run folder only.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the resolved size and memory estimate, run nothing.")] = False,
+    with_control: Annotated[bool, typer.Option("--with-control", help="Also run the scenario's control twin on the same world; "
+                                               "writes OUT/<scenario> and OUT/<control>.")] = False,
+    checkpoint_every: Annotated[Optional[int], typer.Option("--checkpoint-every", help="Ticks between checkpoints (0: none); "
+                                                             "`scsim resume RUN` continues a killed run.")] = None,
+    profile: Annotated[bool, typer.Option("--profile", help="Print the time each module took (also in the manifest's timings).")] = False,
+):
+    """Run a scenario and write its results to a run folder."""
+    from ..engine.memory import available_memory, check_memory, estimate_memory
+    from ..engine.process import prepare_process
+    from ..store import check_out_dir, default_run_dir
+
+    sc = _load(scenario, population, ticks, seed, graph, set_)
+    if dry_run:
+        need = estimate_memory(sc)
+        deg = f", mean degree {sc.mean_degree:g}" if sc.mean_degree else ""
+        print(f"{sc.name} ({sc.model} model): {sc.population:,} citizens{deg}, {sc.ticks} ticks; "
+              f"estimated peak memory {need / 2**30:.2f} GiB (available {available_memory() / 2**30:.1f} GiB)")
+        check_memory(sc)
+        return
+    if checkpoint_every is not None:
+        if checkpoint_every < 0:
+            raise ScsimError(f"--checkpoint-every {checkpoint_every}: expected 0 (no checkpoints) or a positive number of ticks")
+        sc = sc.model_copy(update={"engine": sc.engine.model_copy(update={"checkpoint_every": checkpoint_every})})
+    check_memory(sc)
+    target = check_out_dir(out_dir) if out_dir is not None else default_run_dir(sc.name, sc.seed)
+    prepare_process(sc)
+    if not with_control:
+        _report(_run_one(sc, target, quiet), quiet, profile)
+        return
+    if not sc.control:
+        raise ScsimError(f"{scenario}: control: the scenario names no control twin; set control = \"<name>\" in the file")
+    ctl = _load(sc.control, population, ticks, seed, graph, set_)
+    ctl = ctl.model_copy(update={"engine": sc.engine})
+    for world in ("population", "seed", "ticks", "model"):
+        if getattr(ctl, world) != getattr(sc, world):
+            raise ScsimError(f"{sc.control}: {world} differs from {sc.name}'s; a control twin must share the world")
+    results = [_run_one(x, target / x.name, quiet) for x in (sc, ctl)]
+    for r in results:
+        _report(r, quiet, profile)
+    if not quiet:
+        out.print(f"Compare them: scsim compare {results[0].path} {results[1].path}")
+
+
+@app.command()
+def resume(run_dir: Annotated[Path, typer.Argument(help="Run folder of a run that was interrupted.")],
+           quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
+           profile: Annotated[bool, typer.Option("--profile", help="Print the time each module took.")] = False):
+    """Continue an interrupted run from its last checkpoint; ends bit-identical to an uninterrupted run.
+
+    The checkpoint is arrays plus JSON: it is validated (format, scenario hash, shapes, checksums)
+    and nothing in it is executed."""
+    from ..engine.process import prepare_process
+    from ..engine.simulation import Simulation
+
+    if (run_dir / "manifest.json").is_file():
+        raise ScsimError(f"{run_dir}: this run is complete (manifest.json exists); nothing to resume")
+    sim = Simulation.resume(run_dir)
+    prepare_process(sim.scenario)
+    _report(_drive(sim, run_dir, quiet, f"{sim.scenario.name} (resumed at tick {sim.tick})"), quiet, profile)
+
+
+@app.command("scenarios")
+def scenarios_cmd():
+    """List the built-in scenarios."""
+    from ..scenario import builtin_scenarios
+
+    tab = Table(show_header=True)
+    tab.add_column("scenario")
+    tab.add_column("description")
+    for name, desc in builtin_scenarios().items():
+        tab.add_row(name, desc)
+    out.print(tab)
+
+
+@scenario_app.command("check")
+def scenario_check(file: Annotated[str, typer.Argument(help="Scenario TOML file (or a built-in name).")]):
+    """Validate a scenario file."""
+    from ..scenario import load_scenario
+
+    sc = load_scenario(file)
+    rules = getattr(sc, "rules", None)
+    extra = f", {len(rules)} rules" if rules is not None else ""
+    print(f"{file}: ok ({sc.name}, {sc.model} model: {sc.population:,} citizens, {sc.ticks} ticks{extra})")
+
+
+@scenario_app.command("schema")
+def scenario_schema():
+    """Print the JSON Schema of scenario files."""
+    from ..scenario import schema_json
+
+    print(schema_json())
+
+
+@app.command("runs")
+def runs_cmd(root: Annotated[Path, typer.Argument(help="A run folder or a folder of runs.")] = Path("runs")):
+    """List runs."""
+    from ..store import list_runs
+
+    rows = list_runs(root)
+    tab = Table()
+    for c in ("run", "scenario", "population", "ticks", "seed", "created", "mean score"):
+        tab.add_column(c)
+    for r in rows:
+        ms = r["mean_score"]
+        tab.add_row(r["run"], str(r["scenario"]), f"{r['population']:,}" if r["population"] else "", str(r["ticks"]),
+                    str(r["seed"]), str(r["created"]), f"{ms:.1f}" if isinstance(ms, (int, float)) else "")
+    out.print(tab)
+    if not rows:
+        print(f"no runs in {root}")
+
+
+@app.command("query")
+def query_cmd(run_dir: Annotated[Path, typer.Argument(help="Run folder.")],
+              sql: Annotated[str, typer.Argument(help="DuckDB SQL over the tables ticks, citizens, panel, ...")],
+              as_json: Annotated[bool, typer.Option("--json", help="Print JSON records.")] = False):
+    """Run DuckDB SQL over a run's tables."""
+    import pandas as pd
+
+    from ..store import query
+
+    df = query(run_dir, sql)
+    if as_json:
+        print(df.to_json(orient="records"))
+    else:
+        with pd.option_context("display.max_rows", 200, "display.max_columns", 50, "display.width", 200):
+            print(df.to_string(index=False))
+
+
+analysis.register(app)
+sweeps.register(app)
+serve.register(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the app, turning user errors into one line and exit status 2."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except ScsimError as e:
+        err.print(f"error: {e}", markup=False, highlight=False, soft_wrap=True)
+        return 2
+    except (typer.Exit, SystemExit) as e:
+        code = getattr(e, "exit_code", getattr(e, "code", 0))
+        return int(code or 0)
+    except typer.Abort:
+        err.print("aborted", markup=False)
+        return 1
+    except MemoryError:
+        err.print("error: out of memory; lower --population", markup=False)
+        return 2
+    except Exception as e:
+        # usage errors from click (typer vendors its own copy): one line, exit 2
+        if hasattr(e, "format_message") and hasattr(e, "exit_code"):
+            msg = " ".join(str(e.format_message()).split())
+            err.print(f"error: {msg}", markup=False, highlight=False, soft_wrap=True)
+            return 2
+        raise
+    return 0

@@ -1,0 +1,212 @@
+"""What the system does to people, tick by tick (MODEL.md section 10): harms, tier flows, the
+tracked panel and persistence at the bottom.
+
+* ``wrongful_sanctions``: sanctioned now, and would not be without error points (the score
+  recomputed without them, including any grade cap they set off; a blacklisting caused by an
+  error event alone).
+* ``guilt_by_association``: under a score-based sanction now, which the own score alone (no
+  friends' term) would not bring.
+* tier transitions (``transitions.parquet``): per tick, citizens moving from their tier after the
+  previous tick to their tier after this one.
+* the panel (``panel.parquet``): the full trajectories of ``engine.panel_size`` citizens, drawn
+  once (the smallest uniforms of the ``audit`` stream: the same citizens however the run is
+  split).
+* ``persistence_at_bottom``: of the citizens in the lowest tier after tick 1, the share still
+  there at the end (a poverty trap).
+
+* the disparity table (``disparity.parquet``): at the end, sanction and blacklist rates, mean
+  score and impact ratio per group of each audited attribute (:func:`disparity`).
+
+Disparity: definitions
+----------------------
+* ``sanction_rate``: share of the group with any sanction in force at the end (blacklist, slow
+  internet, job restriction or denied loan); ``blacklist_rate``: share on the blacklist.
+* ``impact_ratio`` = the group's sanction rate / the lowest sanction rate among the groups of the
+  same attribute (the *least-sanctioned* group). When that lowest rate is 0 the ratio is 1.0 for
+  groups whose own rate is also 0 and ``+inf`` for groups with a positive rate.
+* ``four_fifths_violation``: the four-fifths rule of US employment law, stated for selection rates
+  (a group selected at less than 4/5 of the most-selected group's rate suffers adverse impact),
+  applied to an adverse outcome by comparing rates the other way round: a group violates it when
+  ``least_rate / group_rate < 0.8``, i.e. when its sanction rate exceeds 1.25 times the
+  least-sanctioned group's (``impact_ratio > 1.25``). A group with rate 0 never violates it; with
+  a least rate of 0, every group with a positive rate does.
+
+All citizens are simulated.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..engine.module import Module
+
+
+class Audit(Module):
+    name = "audit"
+    label = "harms and flows"
+
+    def declare(self) -> None:
+        self.stream()
+        self.state("prev_tier", np.int8, label="tier after the previous tick")
+        self.state("bottom_at_start", bool, label="in the lowest tier after tick 1")
+        self.column("wrongful_sanctions", "wrongful sanctions", "citizens",
+                    "sanctioned only because of error points (or an error listing)")
+        self.column("guilt_by_association", "guilt by association", "citizens",
+                    "under a score sanction their own score alone would not bring")
+
+    def init(self, sim) -> None:
+        sa = sim.sanctions
+        self.prev_tier[:] = sa.tier
+        T, K = sim.scenario.ticks, len(sa.tier_names)
+        self.array("transitions", (T, K, K), np.int64)
+        k = min(sim.scenario.engine.panel_size, sim.n)
+        u = self.rng.uniform(0, "panel", n=sim.n)
+        self.panel_ids = np.sort(np.argpartition(u, k - 1)[:k]) if 0 < k < sim.n else np.arange(k, dtype=np.int64)
+        for name, dt in (("score", np.float32), ("own_score", np.float32), ("tier", np.int8), ("blacklisted", bool),
+                         ("sanctioned", bool)):
+            self.array(f"panel_{name}", (T, k), dt)
+
+    def harms(self, sim) -> dict[str, int]:
+        sc, sa = sim.scoring, sim.sanctions
+        capped = sc.capped(sc.ledger_behaviour, sc.ledger_error)
+        capped_noerr = sc.capped(sc.ledger_behaviour, None) if capped.any() else capped
+        s_noerr, _ = sc.scores_from(sc.own - sc.own_error, sc.friends_mean, capped_noerr)
+        a, b, c = sa.score_sanctions(s_noerr)
+        noerr = a | b | c | (sa.blacklisted & ~sa.listed_by_error)
+        by_score = sa.slow_internet | sa.job_restricted | (sa.loan_denied & ~sa.blacklisted)
+        own_only, _ = sc.scores_from(sc.own, sc.own, capped, alpha=0.0)
+        a, b, c = sa.score_sanctions(own_only)
+        return {"wrongful_sanctions": int((sa.sanctioned & ~noerr).sum()),
+                "guilt_by_association": int((by_score & ~(a | b | c)).sum())}
+
+    def measure(self, sim, t: int) -> dict:
+        sa = sim.sanctions
+        K = len(sa.tier_names)
+        tier = sa.tier
+        if t <= self.transitions.shape[0]:
+            self.transitions[t - 1] = np.bincount(self.prev_tier.astype(np.int64) * K + tier, minlength=K * K).reshape(K, K)
+            p = self.panel_ids
+            if p.size:
+                self.panel_score[t - 1] = sim.scoring.score[p]
+                self.panel_own_score[t - 1] = sim.scoring.own[p]
+                self.panel_tier[t - 1] = tier[p]
+                self.panel_blacklisted[t - 1] = sa.blacklisted[p]
+                self.panel_sanctioned[t - 1] = sa.sanctioned[p]
+        if t == 1:
+            self.bottom_at_start[:] = tier == 0
+        self.prev_tier[:] = tier
+        return self.harms(sim)
+
+    def restored(self, sim) -> None:
+        pass
+
+    def summary(self, sim) -> dict:
+        bottom = self.bottom_at_start
+        now = sim.sanctions.tier == 0
+        return {"persistence_at_bottom": float((bottom & now).sum() / bottom.sum()) if bottom.any() else None,
+                "bottom_at_start": int(bottom.sum())}
+
+    def tables(self, sim) -> dict:
+        import pandas as pd
+
+        T = sim.tick
+        names = np.asarray(sim.sanctions.tier_names, dtype=object)
+        tr = self.transitions[:T]
+        tt, ff, to = np.nonzero(tr)
+        transitions = pd.DataFrame({"tick": (tt + 1).astype(np.int32), "from_tier": names[ff], "to_tier": names[to],
+                                    "count": tr[tt, ff, to].astype(np.int64)})
+        p = self.panel_ids
+        k = p.size
+        panel = pd.DataFrame({
+            "tick": np.repeat(np.arange(1, T + 1, dtype=np.int32), k), "id": np.tile(p.astype(np.int64), T),
+            "score": self.panel_score[:T].ravel(), "own_score": self.panel_own_score[:T].ravel(),
+            "tier": names[self.panel_tier[:T].ravel()], "blacklisted": self.panel_blacklisted[:T].ravel(),
+            "sanctioned": self.panel_sanctioned[:T].ravel()})
+        pop = sim.people
+        sa = sim.sanctions
+        citizens = pd.DataFrame({**{k: v for k, v in pop.citizen_columns(sim).items() if k in ATTRIBUTES},
+                                 "income_quintile": pop.income_quintile, "sanctioned": sa.sanctioned,
+                                 "blacklisted": sa.blacklisted, "score": sim.scoring.score})
+        return {"panel": panel, "transitions": transitions, "disparity": disparity(citizens)}
+
+
+ATTRIBUTES = ("sex", "age_band", "region", "urban", "income_quintile")
+"""The attributes audited, in the order of the table's rows."""
+
+FOUR_FIFTHS = 0.8
+"""Threshold of the four-fifths rule (least rate / group rate below it is a violation)."""
+
+COLUMNS = ("attribute", "group", "population", "sanctioned", "sanction_rate", "blacklist_rate", "mean_score",
+           "impact_ratio", "four_fifths_violation", "reference_group")
+"""``sanctioned`` is the count behind ``sanction_rate``; ``reference_group`` names the attribute's
+least-sanctioned group (the first in sorted order on a tie), the denominator of ``impact_ratio``."""
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({
+        "attribute": pd.Series([], dtype=object), "group": pd.Series([], dtype=object),
+        "population": pd.Series([], dtype=np.int64), "sanctioned": pd.Series([], dtype=np.int64),
+        "sanction_rate": pd.Series([], dtype=np.float64), "blacklist_rate": pd.Series([], dtype=np.float64),
+        "mean_score": pd.Series([], dtype=np.float64), "impact_ratio": pd.Series([], dtype=np.float64),
+        "four_fifths_violation": pd.Series([], dtype=bool), "reference_group": pd.Series([], dtype=object)})
+
+
+def _group_labels(attribute: str, values: pd.Series) -> pd.Series:
+    """Readable string labels: ``urban`` True/False become ``urban``/``rural``."""
+    if attribute == "urban" and values.dtype == bool:
+        return values.map({True: "urban", False: "rural"}).astype(object)
+    return values.astype(str).astype(object)
+
+
+def disparity(citizens: pd.DataFrame) -> pd.DataFrame:
+    """Sanction and blacklist rates, mean score and impact ratio per group of each attribute.
+
+    ``citizens`` needs ``sanctioned``, ``blacklisted``, ``score`` and the audited attribute
+    columns (attributes it lacks are skipped; without the outcome columns the table is empty).
+    Returns one row per (attribute, group) with the columns of :data:`COLUMNS`; ``group`` is a
+    string (``urban`` is ``"urban"``/``"rural"``, quintiles ``"1"`` (poorest) .. ``"5"``).
+
+    >>> df = pd.DataFrame({"sex": ["male"] * 4 + ["female"] * 4,
+    ...                    "sanctioned": [1, 1, 0, 0, 1, 0, 0, 0], "blacklisted": [0] * 8,
+    ...                    "score": [500., 520., 600., 610., 540., 600., 620., 640.]})
+    >>> d = disparity(df)
+    >>> d[["group", "sanction_rate", "impact_ratio", "four_fifths_violation"]].to_string(index=False)
+    ' group  sanction_rate  impact_ratio  four_fifths_violation\\nfemale           0.25           1.0                  False\\n  male           0.50           2.0                   True'
+    """
+    need = {"sanctioned", "blacklisted", "score"}
+    if not need <= set(citizens.columns) or len(citizens) == 0:
+        return _empty()
+    sanctioned = citizens["sanctioned"].to_numpy().astype(bool)
+    blacklisted = citizens["blacklisted"].to_numpy().astype(bool)
+    score = citizens["score"].to_numpy().astype(np.float64)
+    parts = []
+    for attr in ATTRIBUTES:
+        if attr not in citizens.columns:
+            continue
+        frame = pd.DataFrame({"group": _group_labels(attr, citizens[attr]), "s": sanctioned,
+                              "b": blacklisted, "score": score})
+        g = frame.groupby("group", sort=True, observed=True).agg(
+            population=("s", "size"), sanctioned=("s", "sum"), sanction_rate=("s", "mean"),
+            blacklist_rate=("b", "mean"), mean_score=("score", "mean")).reset_index()
+        least = float(g["sanction_rate"].min())
+        rate = g["sanction_rate"].to_numpy(np.float64)
+        if least > 0:
+            ratio = rate / least
+        else:
+            ratio = np.where(rate > 0, np.inf, 1.0)
+        g["impact_ratio"] = ratio
+        # least / rate < 0.8, written without dividing by a zero rate
+        g["four_fifths_violation"] = (rate > 0) & (least < FOUR_FIFTHS * rate)
+        g["reference_group"] = g["group"].iloc[int(np.argmin(rate))]
+        g.insert(0, "attribute", attr)
+        parts.append(g)
+    if not parts:
+        return _empty()
+    out = pd.concat(parts, ignore_index=True)
+    out["attribute"] = out["attribute"].astype(object)
+    out["group"] = out["group"].astype(object)
+    out["reference_group"] = out["reference_group"].astype(object)
+    out["population"] = out["population"].astype(np.int64)
+    out["sanctioned"] = out["sanctioned"].astype(np.int64)
+    out["four_fifths_violation"] = out["four_fifths_violation"].astype(bool)
+    return out[list(COLUMNS)]
