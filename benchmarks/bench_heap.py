@@ -1,7 +1,8 @@
-"""The engine with glibc's default heap and with ``engine.reuse_memory`` (``scsim.heap``), side by side.
+"""The engine with glibc's default heap and with ``engine.reuse_memory`` (``scsim.engine.heap``), side by side.
 
 Runs the `article` scenario (all citizens simulated) in a fresh child process per run, alternating
-``engine.reuse_memory = false`` and ``true`` (same seed, same world), and prints the tick loop's
+``engine.reuse_memory = false`` and ``true`` (same seed, same world; ``scsim.prepare_process``
+applies the setting in the child before the world is built), and prints the tick loop's
 wall and CPU seconds and the child's peak resident memory. ``--behaviour off`` turns the social
 dynamics off (the baseline of ``bench_behaviour.py``).
 
@@ -20,6 +21,7 @@ import scsim
 n, t, flag, beh = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "1", sys.argv[4] == "on"
 sc = scsim.load_scenario("article", population=n, ticks=t, seed=42, **{"engine.reuse_memory": flag},
                          **{f"{s}.enabled": beh for s in ("behaviour", "groups", "surveillance")})
+scsim.prepare_process(sc)
 sim = scsim.Simulation(sc)
 t0, c0 = time.perf_counter(), time.process_time()
 while sim.tick < t:

@@ -79,8 +79,33 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def scenario_graph(sc, people_module=None):
+    """Exactly the social graph a run of scenario ``sc`` builds (its ``graph`` module's stream),
+    without a simulation: the citizens drawn on their own (``people_module``: the scenario's
+    people module class, ``Demography`` for the reference model, ``People`` for the national one;
+    by default chosen from ``sc.model``), then the scenario's generator.
+
+    >>> import scsim
+    >>> sc = scsim.load_scenario("reference", population=400, ticks=1, seed=2)
+    >>> g = scenario_graph(sc)
+    >>> sim = scsim.Simulation(sc)
+    >>> bool((g.indptr == sim.exchange.graph.indptr).all() and (g.indices == sim.exchange.graph.indices).all())
+    True
+    """
+    from scsim.engine.streams import Stream
+    from scsim.mechanisms.network import generate
+    from scsim.mechanisms.people import Demography, People
+
+    if people_module is None:
+        people_module = Demography if sc.model == "reference" else People
+    n = sc.population
+    people = people_module(sc.people).standalone(n, sc.seed)
+    return generate(sc.graph, people, n, Stream("graph", sc.seed).generator(0, "graph"))
+
+
 def reference_graph(n: int, seed: int = 1, mean_degree: float | None = None):
-    """The reference scenario's graph (scsim's DCSBM generator) for ``n`` citizens.
+    """The reference scenario's graph (scsim's DCSBM generator) for ``n`` citizens: the graph a
+    run of ``load_scenario("reference", population=n, seed=seed)`` builds (:func:`scenario_graph`).
 
     Returns ``(graph, seconds)``.
 
@@ -89,15 +114,12 @@ def reference_graph(n: int, seed: int = 1, mean_degree: float | None = None):
     500
     """
     import scsim
-    from scsim import population
-    from scsim.model import build_graph
 
     sc = scsim.load_scenario("reference", population=n, seed=seed)
     if mean_degree is not None:
         sc = sc.model_copy(update={"graph": sc.graph.model_copy(update={"mean_degree": mean_degree})})
     t0 = time.perf_counter()
-    pop = population.generate(n, sc.population_params, sc.seed)
-    g = build_graph(sc, pop)
+    g = scenario_graph(sc)
     return g, time.perf_counter() - t0
 
 

@@ -9,8 +9,9 @@ One command::
 For each size it builds ONE graph (scsim's DCSBM generator, the reference scenario's settings) and
 runs every framework on it for ``--ticks`` ticks:
 
-* ``scsim``: ``scsim.Simulation(load_scenario("reference", ...), graph=g)`` (src/scsim/reference.py);
-* ``scsim-proto``: the numba fused step of benchmarks/fast_reference.py (if numba imports);
+* ``scsim``: ``scsim.Simulation(load_scenario("reference", ...), graph=g)`` (the ``reference``
+  module, src/scsim/mechanisms/reference.py; ``scsim.prepare_process`` is called before it is
+  built);
 * ``mesa``: benchmarks/reference_mesa.py (Mesa 3, one Agent per citizen);
 * ``mesa-frames``: benchmarks/reference_mesa_frames.py (if ``mesa_frames`` imports).
 
@@ -40,7 +41,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import Trace, agreement, load, machine, peak_rss_mib, reference_graph  # noqa: E402
 
-FRAMEWORKS = ("scsim", "scsim-proto", "mesa", "mesa-frames")
+FRAMEWORKS = ("scsim", "mesa", "mesa-frames")
 BUDGETED = ("mesa", "mesa-frames")
 
 
@@ -48,22 +49,17 @@ class Skip(Exception):
     """A framework cannot run here (not installed); the message says why."""
 
 
-def _scsim(g, ticks, seed, budget, proto=False):
+def _scsim(g, ticks, seed, budget):
     import scsim
 
     sc = scsim.load_scenario("reference", population=g.n, ticks=ticks, seed=seed)
+    scsim.prepare_process(sc)
     t0 = time.perf_counter()
-    if proto:
-        from fast_reference import FastReference
-        try:
-            sim = FastReference(sc, g)
-        except ValueError as e:  # numba missing
-            raise Skip(str(e)) from None
-    else:
-        sim = scsim.Simulation(sc, graph=g)
+    sim = scsim.Simulation(sc, graph=g)
     build = time.perf_counter() - t0
-    names = sim.tier_names
-    return (build, sim.step, lambda: sim.score, lambda: [sim.rows[-1][f"share_{k}"] for k in names])
+    ref = sim.reference
+    names = ref.tier_names
+    return (build, sim.step, lambda: ref.score, lambda: [sim.collector.last()[f"share_{k}"] for k in names])
 
 
 def _mesa(g, ticks, seed, budget):
@@ -90,8 +86,7 @@ def _mesa_frames(g, ticks, seed, budget):
             lambda: [v for k, v in m.rows[-1].items() if k.startswith("share_")])
 
 
-MAKERS = {"scsim": _scsim, "scsim-proto": lambda *a: _scsim(*a, proto=True), "mesa": _mesa,
-          "mesa-frames": _mesa_frames}
+MAKERS = {"scsim": _scsim, "mesa": _mesa, "mesa-frames": _mesa_frames}
 
 
 def run(fw: str, g, ticks: int, seed: int, budget: float) -> dict:
@@ -218,7 +213,7 @@ def main(argv=None) -> int:
             entry["limit"] = {"bytes": need["bytes"], "bound_ns": b, "matvec_ns": mv, "machine_bound_ns": mb,
                               "gather_ns": gns, "machine_bound_with_gathers_ns": mg}
             for r in results:
-                if r["framework"].startswith("scsim"):
+                if r["framework"] == "scsim":
                     ns = r["ticks_cpu_s"] / r["ticks"] / n * 1e9
                     ns_w = r["ticks_wall_s"] / r["ticks"] / n * 1e9
                     entry["limit"][r["framework"] + "_ns"] = ns

@@ -34,15 +34,16 @@ def design_effects(n: int, ticks: int, seeds: int) -> dict:
     names = None
     for s in range(seeds):
         sim = scsim.Simulation(scsim.load_scenario("reference", population=n, ticks=ticks, seed=100 + s), graph=g)
-        names = sim.tier_names
+        ref = sim.reference
+        names = ref.tier_names
         m, d = [], []
         for _ in range(ticks):
             sim.step()
-            m.append(sim.score.mean(dtype=np.float64))
-            d.append(sim.score.std(dtype=np.float64))
+            m.append(ref.score.mean(dtype=np.float64))
+            d.append(ref.score.std(dtype=np.float64))
         means.append(m)
         sds.append(d)
-        shares.append([[r[f"share_{k}"] for k in names] for r in sim.rows])
+        shares.append([[r[f"share_{k}"] for k in names] for r in sim.collector.rows])
     means, sds, shares = np.array(means), np.array(sds), np.array(shares)
     out = {"mean": (means.std(0, ddof=1) / (sds.mean(0) / np.sqrt(n))).tolist()}
     p = shares.mean(0)

@@ -31,7 +31,8 @@ def _scsim(g, seed):
     tr = Trace(g.n)
     for _ in range(TICKS):
         sim.step()
-        tr.add(sim.score, [sim.rows[-1][f"share_{k}"] for k in sim.tier_names])
+        row = sim.collector.last()
+        tr.add(sim.reference.score, [row[f"share_{k}"] for k in sim.reference.tier_names])
     return tr
 
 
@@ -96,8 +97,8 @@ def test_agreement_criterion():
         pool([Trace(1), Trace(2)])
 
 
-@pytest.mark.parametrize("name", ["benchlib", "limits", "compare_reference", "fast_reference", "reference_mesa",
-                                  "bench_article", "design_effect"])
+@pytest.mark.parametrize("name", ["benchlib", "limits", "compare_reference", "reference_mesa",
+                                  "bench_article", "design_effect", "profile_hooks", "compare_engines"])
 def test_benchmark_docstring_examples(name):
     """The benchmark modules' docstring examples run and give the output they show."""
     import doctest
@@ -127,14 +128,40 @@ def test_bench_heap_runs_both_settings():
     assert all(r["wall_s"] > 0 and r["peak_gib"] > 0 for r in best.values())
 
 
-def test_profile_hooks_times_every_scheduled_hook():
-    """benchmarks/profile_hooks.py wraps the hooks, times them, and puts them back."""
+def test_profile_hooks_times_every_module_call_by_call():
+    """benchmarks/profile_hooks.py wraps each module's step and measure, times them, and puts them back."""
     import profile_hooks
 
-    from scsim import behaviour
-
-    before = behaviour.ostracism
     out = profile_hooks.main(["-n", "3000", "-t", "4"])
-    assert behaviour.ostracism is before
-    assert len(out["calls"]["behaviour.ostracism"]) == 1  # one contact check in 4 ticks
-    assert len(out["calls"]["Simulation._observe_and_record"]) == 4
+    calls = out["calls"]
+    assert set(out["modules"]) == {"people", "graph", "ostracism", "rebuke", "censorship", "gaming", "appeals",
+                                   "groups", "surveillance", "sources", "scoring", "sanctions", "audit"}
+    for name in out["modules"]:  # every module stepped and measured once a tick
+        assert len(calls[f"{name}.step"]) == 4 and len(calls[f"{name}.measure"]) == 4
+    assert out["worked"]["ostracism.step"] == [4]  # one contact check in 4 ticks (every 4)
+    assert out["worked"]["graph.measure"] == [1, 4]  # network measures on the first and the last tick
+    assert out["worked"]["surveillance.step"] == []  # every 13 ticks: none in 4
+    # the engine's own per-module totals count the same calls
+    assert all(v[0] >= 0 and v[1] >= 0 for v in out["engine_timings"].values())
+    assert out["restored"]
+
+
+def test_compare_engines_against_the_module_engine_base():
+    """benchmarks/compare_engines.py runs the engine before the modules (commit a0c5a23, a git
+    worktree) and the current one in fresh processes, and reports the ratio of their throughputs."""
+    import subprocess
+
+    import compare_engines
+
+    root = Path(__file__).resolve().parents[1]
+    has = subprocess.run(["git", "-C", str(root), "cat-file", "-e", f"{compare_engines.BASE}^{{commit}}"],
+                         capture_output=True)
+    if has.returncode:
+        pytest.skip(f"commit {compare_engines.BASE} is not in this clone (a shallow clone?)")
+    before = subprocess.run(["git", "-C", str(root), "worktree", "list"], capture_output=True, text=True).stdout
+    out = compare_engines.main(["-n", "3000", "-t", "2", "--repeat", "1"])
+    assert out["base"]["citizen_ticks_per_s"] > 0 and out["current"]["citizen_ticks_per_s"] > 0
+    assert out["ratio"] > 0
+    assert out["base"]["runs"] == 1 and out["current"]["runs"] == 1
+    after = subprocess.run(["git", "-C", str(root), "worktree", "list"], capture_output=True, text=True).stdout
+    assert after == before  # the temporary worktree is gone
