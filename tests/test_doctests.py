@@ -21,3 +21,13 @@ def test_docstring_examples(name):
     assert failures == 0
     if name in MUST_HAVE_EXAMPLES:
         assert tried > 0, f"{name} has no examples"
+
+
+@pytest.mark.parametrize("page", ["modules.md"])
+def test_docs_pages_run_as_shown(page):
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "docs" / page
+    failures, tried = doctest.testfile(str(path), module_relative=False,
+                                       optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert failures == 0 and tried > 10

@@ -216,7 +216,7 @@ def validation_message(where: str, err) -> str:
     """One line for the first error of a pydantic ``ValidationError`` of a scenario: the file, the
     dotted field, what was wrong, and the nearest valid name of a misspelt key."""
     errs = err.errors()
-    e = errs[0]
+    e = next((x for x in errs if x["type"] == "extra_forbidden"), errs[0])  # a typo first: it explains a "missing"
     loc = tuple(e["loc"])
     model_cls = None
     models = ScenarioBase.MODELS

@@ -7,7 +7,7 @@ passes through one of these methods, and nowhere else:
   rebuke, rumours);
 * :meth:`gather`: reading the state of named other citizens (a friend of a friend proposed as a
   tie, a matchmaking candidate);
-* :meth:`scatter_add`: events that land on other citizens (misattribution);
+* :meth:`tally`: events that land on other citizens (misattribution);
 * :meth:`pick`: a random member of a group (the victim of a misattributed event, a matchmaking
   offer, the stranger one calls);
 * :meth:`rewire`: ties cut and formed (ostracism, matchmaking);
@@ -123,12 +123,14 @@ class Exchange:
         """``x`` of the citizens ``ids`` (any citizens, not only one's friends)."""
         return x[ids]
 
-    def scatter_add(self, ids: np.ndarray, weights: np.ndarray | float = 1.0, dtype=np.int32) -> np.ndarray:
-        """Per citizen, the sum of ``weights`` over the entries of ``ids`` naming them."""
-        if np.isscalar(weights):
-            out = np.bincount(ids, minlength=self.n)
-            return (out * weights).astype(dtype) if weights != 1.0 else out.astype(dtype)
-        return np.bincount(ids, weights=weights, minlength=self.n).astype(dtype)
+    @staticmethod
+    def tally(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Events landing on other citizens (one entry of ``ids`` per event): the citizens they
+        land on (sorted) and how many each receives."""
+        if ids.size == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.int32)
+        who, count = np.unique(ids, return_counts=True)
+        return who.astype(np.int64), count.astype(np.int32)
 
     @staticmethod
     def pick(groups: Groups, group: np.ndarray, u: np.ndarray, avoid: np.ndarray | None = None) -> np.ndarray:

@@ -92,7 +92,8 @@ class Column:
 
 
 def _config_error(module: str, err: ValidationError, cls) -> str:
-    e = err.errors()[0]
+    errs = err.errors()
+    e = next((x for x in errs if x["type"] == "extra_forbidden"), errs[0])  # a typo first: it explains a "missing"
     loc = tuple(e["loc"])
     path = ".".join(str(x) for x in loc)
     if e["type"] == "extra_forbidden":

@@ -616,9 +616,9 @@ class Sources(Module):
                 victim = victim[victim >= 0]
                 self.totals[f"{key}:error"] = self.totals.get(f"{key}:error", 0) + int(victim.size)
                 if victim.size:
-                    vi, vc = np.unique(victim, return_counts=True)
+                    vi, vc = sim.exchange.tally(victim)
                     e_ids.append(vi)
-                    e_cnt.append(vc.astype(np.int32))
+                    e_cnt.append(vc)
             self.records[key] = Record(*_cat(b_ids, b_cnt), *_merge(e_ids, e_cnt))
         pre = f"{s}."
         seen = sum(k for key, k in self.totals.items() if key.startswith(pre) and not key.endswith(":error")
