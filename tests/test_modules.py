@@ -267,3 +267,27 @@ def test_a_citizens_draws_do_not_depend_on_who_else_is_drawn():
     assert np.array_equal(s.poisson(lam[100:900], 5, "traffic_violation", ids=range(100, 900)), full[100:900])
     other = s.poisson(lam, 6, "traffic_violation")
     assert not np.array_equal(other, full)
+
+
+# ---------------------------------------------------------------------------------------------
+# every shipped scenario runs; the time of each module
+
+
+@pytest.mark.parametrize("name", sorted(scsim.builtin_scenarios()))
+def test_every_shipped_scenario_runs(name):
+    sc = scsim.load_scenario(name, population=1200, ticks=3, seed=2)
+    res = scsim.Simulation(sc).run()
+    assert len(res.ticks) == 3 and len(res.citizens) == 1200
+    assert res.ticks.notna().all().all() or name.startswith(("article", "sesame", "rongcheng"))  # NaN: unmeasured precision
+
+
+def test_run_profile_prints_the_time_of_each_module(tmp_path, capsys):
+    assert main(["run", "-n", "2000", "-t", "3", "--profile", "--out", str(tmp_path / "r")]) == 0
+    out = capsys.readouterr().out
+    assert "time per module over 3 ticks" in out
+    for m in ("sources", "scoring", "sanctions", "ostracism", "audit"):
+        assert f"│ {m} " in out, m
+    import json
+
+    timings = json.loads((tmp_path / "r" / "manifest.json").read_text())["timings"]["modules"]
+    assert set(timings) >= {"sources", "scoring"} and timings["sources"]["step_s"] > 0

@@ -44,7 +44,8 @@ class ReferenceConfig(Config):
     on_time_points: float
     late_rate: float = Field(ge=0)
     late_points: float
-    late_double_below: float
+    late_double_below: float = Field(description="late payments count late_factor times while the score is below this")
+    late_factor: float = Field(ge=0, description="how many times a late payment counts below late_double_below")
     traffic_rate: float = Field(ge=0)
     traffic_points: float
     critical_rate: float = Field(ge=0, description="times dissent c_i ~ U(0, 1)")
@@ -71,10 +72,11 @@ def _uniforms(tick, slot_a, slot_b, k0, k1, u):  # pragma: no cover - compiled
         u[2, i], u[3, i] = _two(i, 0, tick, slot_b, k0, k1)
 
 
-def _events(L, decay, points, lam, p0, crit_lam, crit_p0, prev, late_below, u, own, start):  # pragma: no cover - compiled
+def _events(L, decay, points, lam, p0, crit_lam, crit_p0, prev, late_below, late_factor, u, own, start):  # pragma: no cover - compiled
     """Decay the four ledgers, turn each uniform into a Poisson count by inversion (N = max{k :
     u < P(N >= k)}, the sampler of :meth:`Stream.poisson`; every rate here is far below 40),
-    post the points (late payments doubled while the previous score is below ``late_below``)
+    post the points (late payments count ``late_factor`` times while the previous score is below
+    ``late_below``)
     and sum the own score."""
     for i in prange(own.size):
         tot = start
@@ -95,7 +97,7 @@ def _events(L, decay, points, lam, p0, crit_lam, crit_p0, prev, late_below, u, o
                     q *= lk / c
                 pts = points[k]
                 if k == 1 and prev[i] < late_below:
-                    pts = pts * 2
+                    pts = pts * late_factor
                 v += pts * c
             L[k, i] = v
             tot += v
@@ -159,8 +161,8 @@ class Reference(Module):
         (_uniforms_par if par else _uniforms_ser)(t, r.slot("payments"), r.slot("violations"), r.k0, r.k1, u)
         own = np.empty(n, np.float32)
         (_events_par if par else _events_ser)(self.ledger, np.float32(p.decay), self.points, self.lam, self.p0,
-                                              self.crit_lam, self.crit_p0, prev, np.float32(p.late_double_below), u,
-                                              own, np.float32(p.start))
+                                              self.crit_lam, self.crit_p0, prev, np.float32(p.late_double_below),
+                                              np.float32(p.late_factor), u, own, np.float32(p.start))
         m = sim.exchange.friends_mean(prev, own)
         a = np.float32(p.alpha)
         s = (1 - a) * own + a * m

@@ -11,7 +11,7 @@
   friends' scores at t-1 (own_i when i has none). With constant own scores this converges to
   ``(1-a)(I - aW)^-1 own``.
 * A rule marked ``grade_cap`` (drunk driving in Rongcheng) caps the score at ``score.grade_cap``
-  while its ledger is active (|L| >= 0.5 points).
+  while its ledger is active (|L| at least ``score.grade_cap_until`` points).
 
 Because the score is linear in the ledger before clipping, it can be explained exactly:
 :meth:`Scoring.decompose` splits a score into its rule terms (each with its behaviour and error
@@ -48,6 +48,7 @@ class ScoreConfig(Config):
     dimensions: dict[str, float] = Field(min_length=1, description="dimension -> weight (points ledgers: weights unused)")
     transparent: bool = Field(description="citizens see the rules and weights (true) or not (false, the article)")
     grade_cap: float | None = Field(None, description="score cap while a rule with grade_cap is active (points ledger)")
+    grade_cap_until: float | None = Field(None, gt=0, description="a grade-cap rule is active while its ledger holds at least this many points (absolute)")
 
     @model_validator(mode="after")
     def _check(self):
@@ -100,8 +101,8 @@ class ScoringConfig(Config):
         for name, r in self.rules.items():
             if r.dimension not in dims:
                 raise ValueError(f"rules.{name}.dimension: unknown dimension {r.dimension!r}{did_you_mean(r.dimension, dims)}")
-            if r.grade_cap and self.score.grade_cap is None:
-                raise ValueError(f"rules.{name}.grade_cap needs score.grade_cap")
+            if r.grade_cap and (self.score.grade_cap is None or self.score.grade_cap_until is None):
+                raise ValueError(f"rules.{name}.grade_cap needs score.grade_cap and score.grade_cap_until")
         return self
 
 
@@ -236,7 +237,7 @@ class Scoring(Module):
         if rs.size == 0:
             return np.zeros(Lb.shape[1], bool)
         tot = Lb[rs] if Le is None else Lb[rs] + Le[rs]
-        return (np.abs(tot) >= 0.5).any(axis=0)
+        return (np.abs(tot) >= self.config.score.grade_cap_until).any(axis=0)
 
     def scores_from(self, own: np.ndarray, m: np.ndarray, capped: np.ndarray, alpha: float | None = None):
         """The score (and raw score) for own scores ``own`` and friends' means ``m``."""
@@ -309,6 +310,26 @@ class Scoring(Module):
         return {"ledger_behaviour": self.ledger_behaviour, "ledger_error": self.ledger_error, "score": self.score,
                 "prev_score": self.prev_score, "own": self.own, "raw": self.raw, "friends_mean": self.friends_mean}
 
+    def summarise(self, own: float, dims: dict[str, float], friends_mean: float | None, score: float) -> list[dict]:
+        """A summary decomposition from a citizen's stored columns, when the ledgers are not at
+        hand: the base, each dimension's contribution (they make the own score), the friends' term
+        ``alpha * (m - own)`` (the score is ``own + alpha * (m - own)`` before clipping) and the
+        clipping correction. The terms add up to ``score``."""
+        base = float(self.config.score.base)
+        terms: list[dict] = [{"kind": "rule", "name": "base score", "value": base}]
+        terms += [{"kind": "rule", "name": f"dimension: {k.replace('_', ' ')}", "value": float(v)} for k, v in dims.items()]
+        rest = own - base - sum(float(v) for v in dims.values())
+        if abs(rest) > 1e-2:
+            terms.append({"kind": "rule", "name": "other own-score terms", "value": rest})
+        if friends_mean is not None:
+            net = self.alpha * (friends_mean - own)
+            terms.append({"kind": "network", "name": f"friends' scores (alpha {self.alpha:g} x (friends' mean "
+                                                     f"{friends_mean:.1f} - own))", "value": net})
+            terms.append({"kind": "clip", "name": "clipping and caps", "value": score - (own + net)})
+        else:
+            terms.append({"kind": "network", "name": "friends' term and clipping", "value": score - own})
+        return terms
+
     # -- the exact explanation -------------------------------------------------------------------
     def decompose(self, Lb: np.ndarray, Le: np.ndarray, score: float, friends: np.ndarray,
                   friends_prev: np.ndarray) -> list[dict]:
@@ -333,7 +354,7 @@ class Scoring(Module):
         for r, name in enumerate(self.rule_names):
             rc = cfg.rules[name]
             L = float(Lb[r]) + float(Le[r])
-            if rc.grade_cap and abs(L) >= 0.5:
+            if rc.grade_cap and abs(L) >= sc.grade_cap_until:
                 capped_by.append(name)
             if L == 0.0:
                 continue

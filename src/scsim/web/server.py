@@ -686,22 +686,9 @@ def fallback_explanation(run: Run, row: dict, friends_mean: np.ndarray | None) -
     terms: list[dict] = []
     note = None
     if own is not None and score is not None and model is not None and model.scoring is not None:
-        base = float(model.scoring.config.score.base)
-        terms.append({"kind": "rule", "name": "base score", "value": base})
-        terms += [{"kind": "rule", "name": f"dimension: {k[4:].replace('_', ' ')}", "value": v}
-                  for k, v in row.items() if k.startswith("dim_") and v is not None]
-        dims = sum(t["value"] for t in terms[1:])
-        if abs(base + dims - own) > 1e-2:
-            terms.append({"kind": "rule", "name": "other own-score terms", "value": own - base - dims})
-        if friends_mean is not None and row["id"] < friends_mean.shape[0]:
-            m = float(friends_mean[row["id"]])
-            a = run.alpha
-            net = a * (m - own)
-            terms.append({"kind": "network", "name": f"friends' scores (alpha {a:g} x (friends' mean {m:.1f} - own))",
-                          "value": net})
-            terms.append({"kind": "clip", "name": "clipping and caps", "value": score - (own + net)})
-        else:
-            terms.append({"kind": "network", "name": "friends' term and clipping", "value": score - own})
+        dims = {k[4:]: v for k, v in row.items() if k.startswith("dim_") and v is not None}
+        m = float(friends_mean[row["id"]]) if friends_mean is not None and row["id"] < friends_mean.shape[0] else None
+        terms = model.scoring.summarise(float(own), dims, m, float(score))
         note = "Summary explanation from the citizen's dimensions; rule-by-rule detail needs scsim.explain."
     perks, sanctions = model.perks_and_sanctions(score, row) if model is not None else ([], [])
     return {"terms": terms, "perks": perks, "sanctions": sanctions, "note": note}
