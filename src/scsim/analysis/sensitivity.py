@@ -13,7 +13,7 @@ elementary effect, in the output's units per unit of the parameter's range), ``m
 vary across the sweep (for Sobol: across its ``A`` and ``B`` base samples, whose variance the
 indices divide by) has no variance to apportion: it is reported as ``constant`` with null indices.
 
->>> from scsim.sensitivity import DEFAULT_OUTPUTS
+>>> from scsim.analysis.sensitivity import DEFAULT_OUTPUTS
 >>> DEFAULT_OUTPUTS
 ('mean_score', 'sanctioned', 'wrongful_sanctions')
 """

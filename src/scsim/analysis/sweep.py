@@ -196,7 +196,7 @@ def make_plan(scenario: str, *, grid: dict[str, list[Any]] | None = None, sample
 
     Exactly one design: ``grid`` (every combination of the listed values), or ``sample`` one of
     ``lhs`` (``n`` points), ``sobol`` (``n * (2D + 2)`` points, Saltelli's scheme with second-order
-    terms, what :func:`scsim.sensitivity.analyze` needs; ``n`` a power of 2) or ``morris`` (``n``
+    terms, what :func:`scsim.analysis.sensitivity.analyze` needs; ``n`` a power of 2) or ``morris`` (``n``
     trajectories, ``n * (D + 1)`` points on a 4-level grid) over ``ranges``.
 
     >>> p = make_plan("article", sample="sobol", n=4, ranges={"network.alpha": [0, 0.5]}, population=3000, ticks=2)

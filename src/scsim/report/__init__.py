@@ -507,7 +507,7 @@ def write_pngs(d: RunData, folder: Path) -> list[Path]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Explanations (from scsim.explain, when it is installed)
+# Explanations (scsim.analysis.explain)
 
 
 def explanations(d: RunData) -> tuple[list[dict], str | None]:
