@@ -55,9 +55,14 @@ def test_collective_rewards_and_punishments():
     t = res.ticks
     sizes = np.bincount(sim.groups.unit)
     ranked = int((sizes >= 5).sum())
-    assert (t["units_rewarded"] == int(0.1 * ranked)).all()
-    assert (t["units_punished"] == int(0.1 * ranked)).all()
-    assert (t["citizens_rewarded"] > 0).all() and (t["citizens_punished"] > 0).all()
+    # the first tick sees every unit at the base score: nobody is ranked by lot
+    assert t["units_rewarded"].iloc[0] == 0 and t["units_punished"].iloc[0] == 0
+    # then the shares, less the units tied at the edge of a share (rare once scores move)
+    assert (t["units_rewarded"].iloc[1:] <= int(0.1 * ranked)).all()
+    assert (t["units_rewarded"].iloc[1:] >= int(0.1 * ranked) - 3).all()
+    assert (t["units_punished"].iloc[1:] <= int(0.1 * ranked)).all()
+    assert (t["units_punished"].iloc[1:] >= int(0.1 * ranked) - 3).all()
+    assert (t["citizens_rewarded"].iloc[1:] > 0).all() and (t["citizens_punished"].iloc[1:] > 0).all()
     # the named rules received the points: rewarded members have volunteering points, the
     # punished noncompliance points, without having done anything
     base, _ = run(ticks=6, **{"groups.enabled": False})

@@ -11,7 +11,9 @@ start of the tick (on the scores the last tick left):
 * **Collective rewards and punishments.** Units (of at least ``min_size`` members) are ranked by
   their mean score; the top ``reward_share`` earn their members an income bonus for this tick
   (and, if ``reward_rule`` names a rule, that rule's points in the ledger), the bottom
-  ``punish_share`` a fine (and ``punish_rule``'s points).
+  ``punish_share`` a fine (and ``punish_rule``'s points). Units tied at the edge of a share are
+  left out of it rather than chosen by lot, so fewer may be ranked, and none while every unit
+  still has the same mean (the first tick, before any score has moved).
 * **Supervisors' star inflation.** A supervisor's bonus grows with the unit's mean score
   (``bonus_slope`` per point above the population mean), so the supervisor inflates the ratings
   given to the members: the bias grows by ``inflation_rate * bonus_slope * (1 - honesty)`` a tick,
@@ -204,11 +206,14 @@ class Groups(Module):
     def _collective(self, sim, mean: np.ndarray, row: dict) -> None:
         cfg = self.config.groups.collective
         ranked = np.flatnonzero(self.size >= cfg.min_size)
-        order = ranked[np.argsort(mean[ranked], kind="stable")]
-        k_top = int(cfg.reward_share * order.size)
-        k_bot = int(cfg.punish_share * order.size)
-        top = order[order.size - k_top:] if k_top else order[:0]
-        bot = order[:k_bot]
+        m_r = mean[ranked]
+        srt = np.sort(m_r)
+        k_top = int(cfg.reward_share * srt.size)
+        k_bot = int(cfg.punish_share * srt.size)
+        # a unit tied with the first unit outside the top (bottom) share is not in it: no lot
+        # decides between equal means, so while every score is still the base nobody is ranked
+        top = ranked[m_r > srt[srt.size - k_top - 1]] if 0 < k_top < srt.size else ranked[: srt.size if k_top else 0]
+        bot = ranked[m_r < srt[k_bot]] if 0 < k_bot < srt.size else ranked[: srt.size if k_bot else 0]
         mark = np.zeros(self.n_units, np.int8)
         mark[top] = 1
         mark[bot] = -1
