@@ -124,6 +124,31 @@ def test_splice_insert_at_a_dropped_position_and_at_the_end():
     assert kernels.splice(ind, np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int32)).tolist() == ind.tolist()
 
 
+def _splice_reference(ind, drop, at, values):
+    """The splice spelt out in NumPy: keep, then insert before the old positions."""
+    keep = np.ones(ind.size, bool)
+    keep[drop] = False
+    # each kept entry's old position, and each insert's old position; stable merge: inserts first
+    pos = np.r_[np.flatnonzero(keep), at]
+    first = np.r_[np.ones(int(keep.sum()), np.int8), np.zeros(at.size, np.int8)]
+    order = np.lexsort((first, pos))
+    return np.r_[ind[keep], values][order]
+
+
+@pytest.mark.parametrize("part", [7, 64, 1 << 20])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_splice_in_parts_matches_the_reference(monkeypatch, part, seed):
+    """However the input is cut into parallel parts (edits on the parts' edges included), the
+    splice is the reference's."""
+    monkeypatch.setattr(kernels, "SPLICE_PART", part)
+    rng = np.random.default_rng(seed)
+    ind = rng.integers(0, 10**6, 1000).astype(np.int32)
+    drop = np.sort(rng.choice(1000, 150, replace=False)).astype(np.int64)
+    at = np.sort(np.r_[rng.integers(0, 1001, 120), [0, 7, 7, 64, 1000, 1000]]).astype(np.int64)
+    values = rng.integers(0, 10**6, at.size).astype(np.int32)
+    assert kernels.splice(ind, drop, at, values).tolist() == _splice_reference(ind, drop, at, values).tolist()
+
+
 @pytest.mark.parametrize("seed", [0, 1])
 def test_upper_triangle_matches_edges(seed):
     g = random_graph(5000, 7, seed)
@@ -156,3 +181,15 @@ def test_reuse_freed_memory_takes_effect_on_glibc_and_keeps_results():
     outs = [subprocess.run([sys.executable, "-c", code % flag], capture_output=True, text=True, check=True).stdout
             for flag in ("False", "True")]
     assert outs[0] == outs[1] and outs[0].count("\n") == 4
+
+
+def test_edge_sum_matches_the_numpy_expression():
+    rng = np.random.default_rng(3)
+    x = rng.random(500).astype(np.float32)
+    mask = rng.random(500) < 0.8
+    u, v = rng.integers(0, 500, 4000).astype(np.int32), rng.integers(0, 500, 4000).astype(np.int32)
+    ref = np.float32(13) * (x[u] + x[v])
+    ref *= mask[u] & mask[v]
+    out = kernels.edge_sum(u, v, x, mask, 13)
+    assert out.dtype == np.float32 and np.array_equal(out, ref)
+    assert (out[~(mask[u] & mask[v])] == 0).all()

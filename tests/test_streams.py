@@ -136,6 +136,18 @@ def test_serial_and_parallel_kernels_draw_the_same_numbers():
         assert np.array_equal(a, b)
 
 
+def test_pair_draws_depend_on_the_ids_not_their_width():
+    """An edge list of int32 ids (the graph's) draws what the same ids as int64 draw, and a
+    pair's draw does not depend on the other pairs in the list."""
+    s = Stream("test", seed=8)
+    rng = np.random.default_rng(1)
+    a, b = rng.integers(0, 2**31 - 1, 3000), rng.integers(0, 2**31 - 1, 3000)
+    wide = s.uniform_pairs(2, "tie", a, b)
+    assert np.array_equal(wide, s.uniform_pairs(2, "tie", a.astype(np.int32), b.astype(np.int32)))
+    assert np.array_equal(wide[::7], s.uniform_pairs(2, "tie", a[::7], b[::7]))
+    assert not np.array_equal(wide, s.uniform_pairs(2, "tie", b, a))  # (a, b) is not (b, a)
+
+
 def test_streams_ticks_and_slots_are_independent():
     a, b = Stream("a", seed=1), Stream("b", seed=1)
     ua, ub = a.uniform(1, "x", n=50_000), b.uniform(1, "x", n=50_000)

@@ -440,8 +440,10 @@ class Stream:
 
     def uniform_pairs(self, tick: int, slot: str | int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """One U(0, 1) per pair ``(a[i], b[i])`` (edges): keyed by both ids."""
-        a = np.ascontiguousarray(a, dtype=np.int64)
-        b = np.ascontiguousarray(b, dtype=np.int64)
+        # int32 ids (edge lists) are read as they are: the counter takes their values, not their width
+        a, b = np.asarray(a), np.asarray(b)
+        a = np.ascontiguousarray(a, dtype=a.dtype if a.dtype in (np.int32, np.int64) else np.int64)
+        b = np.ascontiguousarray(b, dtype=b.dtype if b.dtype in (np.int32, np.int64) else np.int64)
         out = np.empty(a.size, np.float64)
         if a.size:
             _k("_k_uniform_pairs", a.size)(a, b, tick, self.slot(slot), self.k0, self.k1, out)
@@ -597,6 +599,7 @@ def _exercise() -> None:
     s.uniform2(0, 0, n=2)
     s.uniform2(0, 0, ids=np.array([1, 2]))
     s.uniform_pairs(0, 0, np.array([1]), np.array([2]))
+    s.uniform_pairs(0, 0, np.array([1], np.int32), np.array([2], np.int32))
     s.normal(0, 0, n=2)
     s.gamma(0, 0, 0.5, n=2)
     s.gamma(0, 0, np.array([0.5, 2.0]), n=2)

@@ -97,39 +97,65 @@ def search_rows(indptr, indices, rows, cols):
 
 
 @njit(cache=True)
-def _splice(indices, drop, at, values, out):  # pragma: no cover - compiled
-    n_in = indices.size
-    o = 0
-    r = 0
-    k = 0
+def _splice_part(indices, drop, at, values, out, p, b, r, k, o):  # pragma: no cover - compiled
+    """Input positions ``[p, b)``: ``r``/``k`` are the first drop/insert at or after ``p``,
+    ``o`` where position ``p``'s output starts. Runs between events are block copies."""
     nd = drop.size
     na = at.size
-    next_drop = drop[0] if nd else n_in
-    next_at = at[0] if na else n_in + 1
-    for p in range(n_in):
-        while next_at == p:
+    while p < b:
+        nxt = b
+        if r < nd and drop[r] < nxt:
+            nxt = drop[r]
+        if k < na and at[k] < nxt:
+            nxt = at[k]
+        if nxt > p:
+            out[o:o + nxt - p] = indices[p:nxt]
+            o += nxt - p
+            p = nxt
+            if p == b:
+                break
+        while k < na and at[k] == p:
             out[o] = values[k]
             o += 1
             k += 1
-            next_at = at[k] if k < na else n_in + 1
-        if p == next_drop:
+        if r < nd and drop[r] == p:
             r += 1
-            next_drop = drop[r] if r < nd else n_in
         else:
             out[o] = indices[p]
             o += 1
-    while k < na:  # appended at the end
+        p += 1
+    return k, o
+
+
+@njit(cache=True, parallel=True)
+def _splice(indices, drop, at, values, out, bounds, r0, k0):  # pragma: no cover - compiled
+    n_parts = bounds.size - 1
+    for c in prange(n_parts):
+        a = bounds[c]
+        _splice_part(indices, drop, at, values, out, a, bounds[c + 1], r0[c], k0[c], a - r0[c] + k0[c])
+    # inserts at the end (at == indices.size)
+    k = k0[n_parts]
+    o = out.size - (at.size - k)
+    while k < at.size:
         out[o] = values[k]
         o += 1
         k += 1
 
 
+SPLICE_PART = 1 << 20  # input entries per parallel part (a few MB: each part is a block copy)
+
+
 def splice(indices, drop, at, values):
     """``indices`` without the positions ``drop`` (sorted, unique) and with ``values[k]``
     inserted before old position ``at[k]`` (sorted; ``at == indices.size`` appends), in one
-    pass. An insert at a dropped position lands where that entry was."""
+    pass: block copies between the edits, in parts of ``SPLICE_PART`` entries over threads. An
+    insert at a dropped position lands where that entry was."""
     out = np.empty(indices.size - drop.size + values.size, indices.dtype)
-    _splice(indices, drop, at, values.astype(indices.dtype, copy=False), out)
+    n_in = indices.size
+    bounds = np.r_[np.arange(0, n_in, SPLICE_PART, dtype=np.int64), np.int64(n_in)]
+    r0 = np.searchsorted(drop, bounds, "left").astype(np.int64)
+    k0 = np.searchsorted(at, bounds, "left").astype(np.int64)
+    _splice(indices, drop, at, values.astype(indices.dtype, copy=False), out, bounds, r0, k0)
     return out
 
 
@@ -191,6 +217,25 @@ def neighbour_sum(indptr, indices, x):
     return out
 
 
+@njit(cache=True, parallel=True)
+def _edge_sum(u, v, x, mask, scale, out):  # pragma: no cover - compiled
+    for e in prange(u.size):
+        a = u[e]
+        b = v[e]
+        if mask[a] and mask[b]:
+            out[e] = scale * (x[a] + x[b])
+        else:
+            out[e] = np.float32(0)
+
+
+def edge_sum(u, v, x, mask, scale=1.0):
+    """``scale * (x[u] + x[v])`` for each edge whose two ends are in ``mask``, 0 for the others
+    (float32, the same numbers as the NumPy expression), in one pass without temporaries."""
+    out = np.empty(u.size, np.float32)
+    _edge_sum(u, v, np.asarray(x, np.float32), mask, np.float32(scale), out)
+    return out
+
+
 def warm_up() -> None:
     """Compile or load every graph kernel (and start numba's threads)."""
     ind = np.array([1, 0], np.int32)
@@ -203,4 +248,5 @@ def warm_up() -> None:
         search_rows(ptr, ind, one, one)
         upper_triangle(ptr, ind)
     splice(ind, none, none, none.astype(np.int32))
+    edge_sum(ind, ind, x, np.ones(2, bool))
     search_sorted_segments(np.array([1, 2], np.int64), one, one + 1, one)

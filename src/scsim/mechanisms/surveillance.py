@@ -98,7 +98,7 @@ class Surveillance(Module):
         ``P(N >= k) = gammainc(k, mean)``.
         """
         from ..graph.edits import find_in_rows
-        from ..graph.kernels import upper_triangle
+        from ..graph.kernels import edge_sum, upper_triangle
         from .sources import RATES, View
 
         ex = sim.exchange
@@ -112,10 +112,11 @@ class Surveillance(Module):
         per = ((rates["calls"] + rates["colocations"]) * phone).astype(np.float32)
         deg = ex.degree
         share = np.where(deg > 0, per / np.maximum(deg, 1), 0).astype(np.float32)
-        lam = np.float32(window) * (share[u] + share[v])
-        lam *= phone[u] & phone[v]
+        lam = edge_sum(u, v, share, phone, window)  # window * (share_u + share_v), 0 unless both own a phone
         p = -np.expm1(-lam) if k == 1 else gammainc(k, lam)
         draw = self.rng.uniform_pairs(t, "tie", u, v)
+        inferred = draw < p
+        del p
         # stranger calls: Poisson per phone owner, each to another phone owner of the region
         owners = self.phones.members
         calls = self.rng.poisson(np.float32(window) * rates["stranger_calls"][owners], t, "strangers", ids=owners)
@@ -134,10 +135,9 @@ class Surveillance(Module):
             r = lo_[hit]
             e = first[r] + pos[hit] - (ptr[r + 1] - (first[r + 1] - first[r]))
             c = kc[hit]
-            p = np.asarray(p, np.float64).copy()
-            p[e] = np.where(c >= k, 1.0, gammainc(np.maximum(k - c, 1), lam[e]))
+            inferred[e] = draw[e] < np.where(c >= k, 1.0, gammainc(np.maximum(k - c, 1), lam[e]))
             keys, kc = keys[~hit], kc[~hit]
-        return u, v, draw < p, keys[kc >= k]
+        return u, v, inferred, keys[kc >= k]
 
     def analyse(self, sim, t: int) -> dict:
         """Infer ties, watchlist, and measure against the truth."""
