@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import networkx as nx
 import numpy as np
 import pytest
@@ -28,22 +25,9 @@ PROVINCES = np.array([
 ])
 
 
-def shared_data(name: str) -> Path:
-    env = os.environ.get("SCSIM_SHARED")
-    root = Path(env) if env else Path(__file__).resolve().parents[2] / "shared"
-    return root / "data" / name
-
-
 @pytest.fixture(scope="module")
-def fb_path() -> Path:
-    p = shared_data("facebook_combined.txt")
-    assert p.is_file(), f"missing {p}: set SCSIM_SHARED to the shared/ folder"
-    return p
-
-
-@pytest.fixture(scope="module")
-def fb(fb_path):
-    return read_edge_list(fb_path)
+def fb(facebook_path):
+    return read_edge_list(facebook_path)
 
 
 def population(n: int, seed: int = 1):
@@ -198,9 +182,9 @@ def test_facebook_imports_to_the_published_counts(fb):
     np.testing.assert_array_equal(ids, np.arange(4039))
 
 
-def test_facebook_degrees_and_components_equal_networkx(fb, fb_path):
+def test_facebook_degrees_and_components_equal_networkx(fb, facebook_path):
     g, ids = fb
-    h = nx.read_edgelist(fb_path, nodetype=int, comments="#")
+    h = nx.read_edgelist(facebook_path, nodetype=int, comments="#")
     assert h.number_of_nodes() == g.n and h.number_of_edges() == g.n_edges
     nx_deg = np.array([h.degree(int(i)) for i in ids])
     np.testing.assert_array_equal(g.degree, nx_deg)
