@@ -47,36 +47,31 @@ def lowest_friend(indptr, indices, score, rows):
     return low, pos
 
 
+@njit(inline="always")
+def _lower_bound(values, a, b, c):  # pragma: no cover - compiled
+    """The first position in the sorted ``values[a:b]`` whose entry is ``>= c`` (``b`` if none)."""
+    while a < b:
+        mid = (a + b) >> 1
+        if values[mid] < c:
+            a = mid + 1
+        else:
+            b = mid
+    return a
+
+
 @njit(cache=True, parallel=True)
 def _search_rows(indptr, indices, rows, cols, pos, found):  # pragma: no cover - compiled
     for q in prange(rows.size):
-        lo = indptr[rows[q]]
         end = indptr[rows[q] + 1]
-        hi = end
-        c = cols[q]
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if indices[mid] < c:
-                lo = mid + 1
-            else:
-                hi = mid
+        lo = _lower_bound(indices, indptr[rows[q]], end, cols[q])
         pos[q] = lo
-        found[q] = lo < end and indices[lo] == c
+        found[q] = lo < end and indices[lo] == cols[q]
 
 
 @njit(cache=True, parallel=True)
 def _search_segments(values, lo, hi, x, pos):  # pragma: no cover - compiled
     for q in prange(x.size):
-        a = lo[q]
-        b = hi[q]
-        c = x[q]
-        while a < b:
-            mid = (a + b) >> 1
-            if values[mid] < c:
-                a = mid + 1
-            else:
-                b = mid
-        pos[q] = a
+        pos[q] = _lower_bound(values, lo[q], hi[q], x[q])
 
 
 def search_sorted_segments(values, lo, hi, x):
@@ -162,16 +157,8 @@ def splice(indices, drop, at, values):
 @njit(cache=True, parallel=True)
 def _upper_counts(indptr, indices, up):  # pragma: no cover - compiled
     for i in prange(up.size):  # rows are sorted: entries above the diagonal are each row's last ones
-        lo = indptr[i]
-        hi = indptr[i + 1]
-        end = hi
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if indices[mid] <= i:
-                lo = mid + 1
-            else:
-                hi = mid
-        up[i] = end - lo
+        end = indptr[i + 1]
+        up[i] = end - _lower_bound(indices, indptr[i], end, i + 1)
 
 
 @njit(cache=True, parallel=True)
