@@ -155,8 +155,14 @@ class Graph:
 
     @classmethod
     def load(cls, path: str | PathLike) -> Graph:
+        import os
+        import stat
+
         name = str(path)
         try:
+            # a FIFO or a device would block or never end in np.load: only regular files are opened
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                raise GraphError(f"{name}: not a regular file; expected a graph .npz")
             with np.load(path, allow_pickle=False) as z:
                 if "indptr" not in z.files or "indices" not in z.files:
                     raise GraphError(f"{name}: expected arrays 'indptr' and 'indices' in the .npz")
