@@ -40,13 +40,45 @@ class GraphConfig(Config):
 
 
 def load_edge_list(path: str):
-    """The graph of a SNAP-style edge list, or a one-line :class:`ScsimError`."""
-    from ..graph import GraphError, read_edge_list
+    """The graph of a SNAP-style edge list for a run, or a one-line :class:`ScsimError` naming the file.
 
+    On top of :func:`scsim.graph.read_edge_list`'s checks (a regular file, the line format, int64
+    ids, at most ``MAX_EDGE_LIST_BYTES``): reading must fit in the memory available now (about
+    ``READ_MEMORY_FACTOR`` times the file), and the node count, which becomes the population,
+    must lie within the bounds of ``ScenarioBase.population`` (at least 10 citizens).
+    """
+    import os
+
+    from ..engine.config import ScenarioBase
+    from ..engine.memory import available_memory
+    from ..graph import GraphError, read_edge_list
+    from ..graph.io import READ_MEMORY_FACTOR, _display_name
+
+    name = _display_name(path)
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        st = None  # read_edge_list says why
+    if st is not None and st.st_size:
+        need, avail = READ_MEMORY_FACTOR * st.st_size, int(0.9 * available_memory())
+        if need > avail:
+            raise ScsimError(f"{name}: reading this {st.st_size / 2**30:.1f} GiB edge list needs about "
+                             f"{need / 2**30:.1f} GiB of memory but {avail / 2**30:.1f} GiB is available; "
+                             f"sample the graph or free memory")
     try:
         graph, _ids = read_edge_list(path)
     except GraphError as e:
         raise ScsimError(str(e)) from None
+    lo, hi = 10, 2**32 - 1
+    for bound in ScenarioBase.model_fields["population"].metadata:
+        lo = getattr(bound, "ge", lo)
+        hi = getattr(bound, "le", hi)
+    if graph.n < lo:
+        raise ScsimError(f"{name}: the graph has {graph.n} nodes; a run needs at least {lo} (the smallest "
+                         f"population; each distinct node id is a citizen)")
+    if graph.n > hi:
+        raise ScsimError(f"{name}: the graph has {graph.n:,} nodes; a run has at most {hi:,} (the largest "
+                         f"population; each distinct node id is a citizen)")
     return graph
 
 
