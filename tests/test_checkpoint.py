@@ -112,7 +112,7 @@ def test_a_pickled_checkpoint_is_refused_and_never_executed(tmp_path):
     (run / CHECKPOINT).unlink()
     (run / "checkpoint.pkl").write_bytes(pickle.dumps(Exploit(target)))
     r = scsim_cli("resume", str(run))
-    assert r.returncode == 2 and "no checkpoint to resume from" in r.stderr
+    assert r.returncode == 2 and "nothing to resume" in r.stderr
     assert not target.exists()
 
 
@@ -174,7 +174,7 @@ def test_a_tampered_or_foreign_checkpoint_is_refused(tmp_path):
 
 def test_resume_errors(tmp_path):
     r = scsim_cli("resume", str(tmp_path))
-    assert r.returncode == 2 and "no checkpoint to resume from" in r.stderr
+    assert r.returncode == 2 and "nothing to resume" in r.stderr
     (tmp_path / CHECKPOINT).write_bytes(b"garbage")
     r = scsim_cli("resume", str(tmp_path))
     assert r.returncode == 2 and "unreadable checkpoint" in r.stderr and r.stderr.strip().count("\n") == 0

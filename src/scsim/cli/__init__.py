@@ -113,32 +113,64 @@ def _profile_table(result) -> Table:
     return tab
 
 
-def _drive(sim, out_dir: Path, quiet: bool, label: str):
-    """Run ``sim`` to its end with a progress bar (unless quiet), checkpointing into ``out_dir``."""
+def _drive(sim, folder, quiet: bool, label: str):
+    """Run ``sim`` to its end with a progress bar (unless quiet), checkpointing into ``folder``
+    (a :class:`scsim.store.RunFolder`, whose state is recorded at each checkpoint), then write
+    the results. On a failure, the folder is kept only if a checkpoint can resume it."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if quiet:
-        result = sim.run(checkpoint_dir=out_dir)
-    else:
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("tick {task.completed}/{task.total}"),
-                      TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=err, transient=True) as prog:
-            task = prog.add_task(label, total=sim.scenario.ticks, completed=sim.tick, rate="")
-            start, first = time.perf_counter(), sim.tick
+    from ..engine.simulation import NonFiniteError
 
-            def progress(tick, total):
-                rate = sim.n * (tick - first) / max(time.perf_counter() - start, 1e-9)
-                prog.update(task, completed=tick, rate=f"{rate:,.0f} citizen-ticks/s")
+    def on_checkpoint(tick):
+        folder.mark("checkpointed", checkpoint_tick=tick)
 
-            result = sim.run(progress, checkpoint_dir=out_dir)
-    result.save(out_dir)
+    try:
+        if quiet:
+            result = sim.run(checkpoint_dir=folder.path, on_checkpoint=on_checkpoint)
+        else:
+            with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("tick {task.completed}/{task.total}"),
+                          TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=err, transient=True) as prog:
+                task = prog.add_task(label, total=sim.scenario.ticks, completed=sim.tick, rate="")
+                start, first = time.perf_counter(), sim.tick
+
+                def progress(tick, total):
+                    rate = sim.n * (tick - first) / max(time.perf_counter() - start, 1e-9)
+                    prog.update(task, completed=tick, rate=f"{rate:,.0f} citizen-ticks/s")
+
+                result = sim.run(progress, checkpoint_dir=folder.path, on_checkpoint=on_checkpoint)
+        result.save(folder.path)
+    except NonFiniteError:
+        folder.abandon()  # resuming would meet the same value again
+        raise
+    except BaseException as e:
+        if isinstance(e, KeyboardInterrupt):
+            what = "interrupted (Ctrl-C)"
+        elif isinstance(e, OSError):
+            what = f"{e.filename or folder.path}: {e.strerror or e}"
+        else:
+            what = " ".join(str(e).split())[:300] or type(e).__name__
+        if folder.fail(what):
+            tick = folder.status.get("checkpoint_tick")
+            raise ScsimError(f"{what}; the run's checkpoint at tick {tick} is kept: `scsim resume {folder.path}` "
+                             f"continues it") from None
+        if isinstance(e, OSError):
+            raise ScsimError(f"{what} (the run folder was removed)") from None
+        raise
     return result
 
 
-def _run_one(sc, out_dir: Path, quiet: bool):
+def _start(sc, target: Path):
+    """Create the run folder (refusing an unusable one), then build the simulation; a failure
+    while building removes the folder again."""
     from ..engine.simulation import Simulation
+    from ..store import RunFolder
 
-    return _drive(Simulation(sc), out_dir, quiet, sc.name)
+    folder = RunFolder.create(target, sc.resolved(), sc.ticks)
+    try:
+        return Simulation(sc), folder
+    except BaseException:
+        folder.abandon()
+        raise
 
 
 def _report(result, quiet: bool, profile: bool = False):
@@ -151,10 +183,15 @@ def _report(result, quiet: bool, profile: bool = False):
     out.print(f"Simulated citizens only. Results in [bold]{result.path}[/bold]")
 
 
+def _uses_edge_list(sc) -> bool:
+    return getattr(getattr(sc, "graph", None), "kind", None) == "edgelist"
+
+
 @app.command()
 def run(
     scenario: Annotated[str, typer.Argument(help="Built-in scenario name or TOML file.")] = "article",
-    population: Annotated[Optional[int], typer.Option("--population", "-n", help="Number of citizens.")] = None,
+    population: Annotated[Optional[int], typer.Option("--population", "-n", help="Number of citizens (not with --graph: "
+                                                      "the graph's nodes are the citizens).")] = None,
     ticks: Annotated[Optional[int], typer.Option("--ticks", "-t", help="Ticks (weeks) to run.")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", "-s", help="Random seed.")] = None,
     graph: Annotated[Optional[Path], typer.Option("--graph", help="SNAP-style edge list to use as the social graph.")] = None,
@@ -168,12 +205,22 @@ def run(
                                                              "`scsim resume RUN` continues a killed run.")] = None,
     profile: Annotated[bool, typer.Option("--profile", help="Print the time each module took (also in the manifest's timings).")] = False,
 ):
-    """Run a scenario and write its results to a run folder."""
+    """Run a scenario and write its results to a run folder.
+
+    The folder records its state in status.json (running, checkpointed, complete, failed); a
+    run killed at any moment is finished by `scsim resume RUN`, byte-identical."""
     from ..engine.memory import available_memory, check_memory, estimate_memory
     from ..engine.process import prepare_process
-    from ..store import check_out_dir, default_run_dir
+    from ..store import check_out_dir, check_run_name, default_run_dir
 
+    if checkpoint_every is not None and checkpoint_every < 0:
+        raise ScsimError(f"--checkpoint-every {checkpoint_every}: expected 0 (no checkpoints) or a positive number of ticks")
+    if population is not None and graph is not None:
+        raise ScsimError("--population: cannot be combined with --graph (the graph's nodes are the citizens)")
     sc = _load(scenario, population, ticks, seed, graph, set_)
+    if population is not None and _uses_edge_list(sc):
+        raise ScsimError(f"--population: {scenario} imports its graph ({sc.graph.path}), whose nodes are the citizens; "
+                         f"drop --population")
     if dry_run:
         need = estimate_memory(sc)
         deg = f", mean degree {sc.mean_degree:g}" if sc.mean_degree else ""
@@ -182,14 +229,13 @@ def run(
         check_memory(sc)
         return
     if checkpoint_every is not None:
-        if checkpoint_every < 0:
-            raise ScsimError(f"--checkpoint-every {checkpoint_every}: expected 0 (no checkpoints) or a positive number of ticks")
         sc = sc.model_copy(update={"engine": sc.engine.model_copy(update={"checkpoint_every": checkpoint_every})})
     check_memory(sc)
-    target = check_out_dir(out_dir) if out_dir is not None else default_run_dir(sc.name, sc.seed)
-    prepare_process(sc)
     if not with_control:
-        _report(_run_one(sc, target, quiet), quiet, profile)
+        target = check_out_dir(out_dir) if out_dir is not None else default_run_dir(sc.name, sc.seed)
+        prepare_process(sc)
+        sim, folder = _start(sc, target)
+        _report(_drive(sim, folder, quiet, sc.name), quiet, profile)
         return
     if not sc.control:
         raise ScsimError(f"{scenario}: control: the scenario names no control twin; set control = \"<name>\" in the file")
@@ -198,7 +244,19 @@ def run(
     for world in ("population", "seed", "ticks", "model"):
         if getattr(ctl, world) != getattr(sc, world):
             raise ScsimError(f"{sc.control}: {world} differs from {sc.name}'s; a control twin must share the world")
-    results = [_run_one(x, target / x.name, quiet) for x in (sc, ctl)]
+    check_run_name(sc.name, scenario)
+    check_run_name(ctl.name, sc.control)
+    if sc.name == ctl.name:
+        raise ScsimError(f"{scenario}: name: the scenario and its control twin ({sc.control}) are both named {sc.name!r}; "
+                         f"--with-control writes OUT/<name> for each, so give them different names")
+    target = check_out_dir(out_dir) if out_dir is not None else default_run_dir(sc.name, sc.seed)
+    for x in (sc, ctl):
+        check_out_dir(target / x.name)
+    prepare_process(sc)
+    results = []
+    for x in (sc, ctl):
+        sim, folder = _start(x, target / x.name)
+        results.append(_drive(sim, folder, quiet, x.name))
     for r in results:
         _report(r, quiet, profile)
     if not quiet:
@@ -209,18 +267,42 @@ def run(
 def resume(run_dir: Annotated[Path, typer.Argument(help="Run folder of a run that was interrupted.")],
            quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")] = False,
            profile: Annotated[bool, typer.Option("--profile", help="Print the time each module took.")] = False):
-    """Continue an interrupted run from its last checkpoint; ends bit-identical to an uninterrupted run.
+    """Finish an interrupted or failed run, from its last checkpoint (or from tick 0 if it had
+    none); it ends byte-identical to an uninterrupted run.
 
-    The checkpoint is arrays plus JSON: it is validated (format, scenario hash, shapes, checksums)
-    and nothing in it is executed."""
+    Stale temporary files and half-written results are removed first. The checkpoint is arrays
+    plus JSON: it is validated (format, scenario hash, shapes, checksums) and nothing in it is
+    executed."""
+    from ..engine.checkpoint import CHECKPOINT
+    from ..engine.config import scenario_from_dict
     from ..engine.process import prepare_process
     from ..engine.simulation import Simulation
+    from ..store import STATUS, RunFolder, tidy_complete
 
-    if (run_dir / "manifest.json").is_file():
-        raise ScsimError(f"{run_dir}: this run is complete (manifest.json exists); nothing to resume")
-    sim = Simulation.resume(run_dir)
+    if tidy_complete(run_dir):
+        print(f"{run_dir}: the run was complete (killed while tidying up); its checkpoint and temporary files "
+              f"are removed")
+        return
+    folder = RunFolder.reopen(run_dir)
+    if (run_dir / CHECKPOINT).is_file():
+        sim = Simulation.resume(run_dir)
+        label = f"{sim.scenario.name} (resumed at tick {sim.tick})"
+    else:
+        if not folder.status.get("scenario"):
+            raise ScsimError(f"{run_dir / STATUS}: records no scenario to start the run again from")
+        sc = scenario_from_dict(folder.status["scenario"], f"{run_dir / STATUS} (scenario)")
+        sim = Simulation(sc)
+        label = f"{sc.name} (started again: the run had no checkpoint)"
+    folder.status.update(_me_now(), scenario=sim.scenario.resolved(), ticks=sim.scenario.ticks)
+    folder.mark("checkpointed" if sim.tick else "running", checkpoint_tick=sim.tick)
     prepare_process(sim.scenario)
-    _report(_drive(sim, run_dir, quiet, f"{sim.scenario.name} (resumed at tick {sim.tick})"), quiet, profile)
+    _report(_drive(sim, folder, quiet, label), quiet, profile)
+
+
+def _me_now() -> dict:
+    from ..store import _me
+
+    return _me()
 
 
 @app.command("scenarios")
@@ -238,10 +320,16 @@ def scenarios_cmd():
 
 @scenario_app.command("check")
 def scenario_check(file: Annotated[str, typer.Argument(help="Scenario TOML file (or a built-in name).")]):
-    """Validate a scenario file."""
+    """Validate a scenario file: everything `scsim run` checks before its first tick (every
+    value, the edge list it imports, the memory the run needs on this machine)."""
+    from ..engine.memory import check_memory
     from ..scenario import load_scenario
 
     sc = load_scenario(file)
+    g = sc.load_graph()
+    if g is not None:
+        sc = sc.model_copy(update={"population": g.n})
+    check_memory(sc)
     rules = getattr(sc, "rules", None)
     extra = f", {len(rules)} rules" if rules is not None else ""
     print(f"{file}: ok ({sc.name}, {sc.model} model: {sc.population:,} citizens, {sc.ticks} ticks{extra})")
@@ -256,18 +344,32 @@ def scenario_schema():
 
 
 @app.command("runs")
-def runs_cmd(root: Annotated[Path, typer.Argument(help="A run folder or a folder of runs.")] = Path("runs")):
-    """List runs."""
+def runs_cmd(root: Annotated[Path, typer.Argument(help="A run folder or a folder of runs.")] = Path("runs"),
+             plain: Annotated[bool, typer.Option("--plain", help="Tab-separated lines, whole paths, no table.")] = False):
+    """List runs, complete or not, with their state (complete, interrupted, failed...)."""
     from ..store import list_runs
 
     rows = list_runs(root)
-    tab = Table()
-    for c in ("run", "scenario", "population", "ticks", "seed", "created", "mean score"):
-        tab.add_column(c)
-    for r in rows:
+    cols = ("run", "state", "scenario", "population", "ticks", "seed", "created", "mean score")
+
+    def cells(r):
         ms = r["mean_score"]
-        tab.add_row(r["run"], str(r["scenario"]), f"{r['population']:,}" if r["population"] else "", str(r["ticks"]),
-                    str(r["seed"]), str(r["created"]), f"{ms:.1f}" if isinstance(ms, (int, float)) else "")
+        return [r["run"], r["status"], str(r["scenario"]), f"{r['population']:,}" if r["population"] else "",
+                str(r["ticks"] or ""), str(r["seed"] if r["seed"] is not None else ""), str(r["created"]),
+                f"{ms:.1f}" if isinstance(ms, (int, float)) else ""]
+
+    if plain:
+        print("\t".join(cols))
+        for r in rows:
+            print("\t".join(cells(r)))
+        return
+    tab = Table()
+    for c in ("run", "state", "scenario", "citizens x ticks, seed", "created", "mean score"):
+        tab.add_column(c, overflow="fold")
+    for r in rows:  # the run's whole path, folded onto further lines when the terminal is narrow
+        c = cells(r)
+        size = f"{c[3]} x {c[4]}, seed {c[5]}" if c[3] else ""
+        tab.add_row(c[0], c[1], c[2], size, c[6][:16].replace("T", " "), c[7])
     out.print(tab)
     if not rows:
         print(f"no runs in {root}")
@@ -310,6 +412,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except MemoryError:
         err.print("error: out of memory; lower --population", markup=False)
+        return 2
+    except OSError as e:  # a file the run needed or wrote: one line naming it
+        where = e.filename or "scsim"
+        err.print(f"error: {where}: {e.strerror or e}", markup=False, highlight=False, soft_wrap=True)
         return 2
     except Exception as e:
         # usage errors from click (typer vendors its own copy): one line, exit 2

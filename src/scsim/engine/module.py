@@ -85,10 +85,14 @@ class Column:
     description: str = ""
     every: int = 0
     module: str = ""
+    undefined: str = ""
+    """When the value is undefined (say, a correlation without variance): it is then NaN in the
+    row and null in ``ticks.parquet``. Empty: the value is always a finite number (the engine
+    stops a run whose measure is not)."""
 
     def to_json(self) -> dict:
         return {"name": self.name, "label": self.label, "unit": self.unit, "description": self.description,
-                "every": self.every, "module": self.module}
+                "every": self.every, "module": self.module, "undefined": self.undefined}
 
 
 def _config_error(module: str, err: ValidationError, cls) -> str:
@@ -164,11 +168,13 @@ class Module:
             raise ValueError(f"module {self.name!r} declares stream {full!r} twice")
         self.stream_names.append(full)
 
-    def column(self, name: str, label: str, unit: str = "", description: str = "", every: int = 0) -> None:
-        """Declare a column of ``ticks.parquet`` that :meth:`measure` returns every tick."""
+    def column(self, name: str, label: str, unit: str = "", description: str = "", every: int = 0,
+               undefined: str = "") -> None:
+        """Declare a column of ``ticks.parquet`` that :meth:`measure` returns every tick;
+        ``undefined`` says when it may be NaN (stored as null), otherwise it must be finite."""
         if name in self.column_specs:
             raise ValueError(f"module {self.name!r} declares column {name!r} twice")
-        self.column_specs[name] = Column(name, label, unit, description, every, self.name)
+        self.column_specs[name] = Column(name, label, unit, description, every, self.name, undefined)
 
     def array(self, name: str, shape: int | tuple, dtype: Any, fill: Any = 0) -> np.ndarray:
         """A state array that is not one row per citizen (per unit, per class), made in

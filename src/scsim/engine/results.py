@@ -83,18 +83,18 @@ class Result:
         return cls(ticks=ticks, citizens=citizens, panel=panel, manifest=manifest, arrays=arrays, tables=tables)
 
     def save(self, path: str | Path) -> Path:
-        """Write the run folder (refuses a non-empty folder). Returns the path.
+        """Write the run folder and return its path. A new or empty folder, or the folder this
+        run checkpointed into (``Simulation.run(checkpoint_dir=...)``, ``scsim run``) is
+        accepted; any other folder holding files is refused before anything is written.
 
-        A folder holding only the run's own checkpoint is accepted; the checkpoint is removed once
-        every table is written.
+        The tables come first and ``manifest.json`` last: a folder with a manifest is complete.
+        Then ``status.json`` says ``complete`` and the checkpoint is removed.
         """
-        from .checkpoint import CHECKPOINT
-
         p = Path(path)
-        ckpt = p / CHECKPOINT
-        if p.is_dir():
+        st = store.read_status(p) if p.is_dir() else None
+        if st is not None and st["state"] != "complete" and not st.get("alive"):
             store.remove_stale_temporaries(p)
-        if not (p.is_dir() and {f.name for f in p.iterdir()} == {CHECKPOINT}):
+        else:
             store.check_out_dir(p)
         p.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
@@ -107,8 +107,10 @@ class Result:
             store.write_arrays(p / "state.npz", self.arrays)
         self.manifest["timings"]["write_s"] = round(time.perf_counter() - t0, 4)
         store.write_json(p / "manifest.json", self.manifest)
-        if ckpt.exists():
-            ckpt.unlink()
+        status = {"state": "complete", "scenario_name": self.manifest.get("scenario_name"),
+                  "ticks": self.manifest.get("ticks"), "checkpoint_tick": None, "updated": store._now()}
+        store.write_json(p / store.STATUS, status)
+        (p / store.CHECKPOINT).unlink(missing_ok=True)
         self.path = p
         return p
 

@@ -120,7 +120,8 @@ class SocialGraph(Module):
             e = self.config.measure_every
             self.column("mean_degree", "mean number of friends", "friends per citizen")
             self.column("score_assortativity", "score assortativity", "correlation of scores across ties",
-                        "Pearson correlation of the two ends' scores over every tie", every=e)
+                        "Pearson correlation of the two ends' scores over every tie", every=e,
+                        undefined="when every score is the same or there is no tie")
             self.column("largest_component_share", "largest connected component", "share of citizens", every=e)
 
     def init(self, sim) -> None:

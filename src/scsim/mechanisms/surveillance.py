@@ -61,8 +61,10 @@ class Surveillance(Module):
         self.column("watchlisted_without_true_tie", "watchlisted with no true tie to anyone flagged", "citizens",
                     f"not within {self.config.hops or 1} hop(s) of a flagged citizen in the true graph", every=e)
         self.column("inferred_ties", "ties inferred from metadata", "ties", every=e)
-        self.column("inferred_tie_precision", "precision of inferred ties", "share of inferred ties that are true", every=e)
-        self.column("inferred_tie_recall", "recall of inferred ties", "share of true ties inferred", every=e)
+        self.column("inferred_tie_precision", "precision of inferred ties", "share of inferred ties that are true", every=e,
+                    undefined="when no tie is inferred")
+        self.column("inferred_tie_recall", "recall of inferred ties", "share of true ties inferred", every=e,
+                    undefined="when there is no true tie")
 
     def init(self, sim) -> None:
         p = sim.people
