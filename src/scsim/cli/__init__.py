@@ -239,12 +239,12 @@ def run(
         return
     if not sc.control:
         raise ScsimError(f"{scenario}: control: the scenario names no control twin; set control = \"<name>\" in the file")
+    check_run_name(sc.name, scenario)
     ctl = _load(sc.control, population, ticks, seed, graph, set_)
     ctl = ctl.model_copy(update={"engine": sc.engine})
     for world in ("population", "seed", "ticks", "model"):
         if getattr(ctl, world) != getattr(sc, world):
             raise ScsimError(f"{sc.control}: {world} differs from {sc.name}'s; a control twin must share the world")
-    check_run_name(sc.name, scenario)
     check_run_name(ctl.name, sc.control)
     if sc.name == ctl.name:
         raise ScsimError(f"{scenario}: name: the scenario and its control twin ({sc.control}) are both named {sc.name!r}; "
