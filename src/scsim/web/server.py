@@ -196,6 +196,8 @@ def discover(root: str | Path) -> dict[str, Run]:
         raise ScsimError(f"{root}: no such folder (expected a run folder or a folder of runs)")
     runs: dict[str, Run] = {}
     for row in list_runs(root):
+        if row["state"] != "complete":
+            continue  # a run still computing, interrupted or failed has no results to show yet
         p = Path(row["run"])
         rel = p.relative_to(root).parts if p != root else (p.resolve().name,)
         rid = re.sub(r"[^A-Za-z0-9_.\-]", "_", "__".join(rel))[:180] or "run"
