@@ -198,15 +198,21 @@ class Simulation:
 
     def _check_finite(self, t: int, row: dict[str, Any]) -> None:
         """Stop the run if a module's state or measure is not finite (NaN or infinite): one
-        line naming the first module, in tick order, that holds one. A float array is checked
-        through its sum (one pass, no temporary), and element-wise only when the sum is not
-        finite, so the check costs well under 1% of a tick."""
+        line naming the first module, in tick order, that holds one.
+
+        A float array is checked through its sum (one pass, no temporary), element-wise only
+        when the sum is not finite. An array of several rows per citizen (a ledger) is checked
+        one row per tick in turn: what it holds reaches its module's one-row states (the score)
+        the same tick. The check costs about 1% of a tick (BENCHMARKS.md, "the non-finite check")."""
         for name, m in self.modules.items():
             for k, a in m.saved_arrays().items():
-                if a.dtype.kind in "fc" and a.size and not np.isfinite(a.sum()) and not np.isfinite(a).all():
-                    bad = np.flatnonzero(~np.isfinite(a.ravel()))
+                if a.dtype.kind not in "fc" or not a.size:
+                    continue
+                part = a[(t - 1) % a.shape[0]] if a.ndim == 2 and a.shape[0] > 1 else a
+                if not np.isfinite(part.sum()) and not np.isfinite(part).all():
+                    bad = np.flatnonzero(~np.isfinite(part.ravel()))
                     raise NonFiniteError(f"tick {t}: module {name!r} produced a non-finite value in {k} "
-                                         f"({a.ravel()[bad[0]]} at {bad.size:,} of {a.size:,} places); check the "
+                                         f"({part.ravel()[bad[0]]} at {bad.size:,} of {part.size:,} places); check the "
                                          f"scenario's parameters of {name!r}")
             for k, c in m.column_specs.items():
                 v = row.get(k)
