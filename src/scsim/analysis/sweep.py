@@ -303,7 +303,7 @@ def read_plan(out: str | Path) -> dict[str, Any]:
 
 def prepare_dir(out: str | Path, plan: dict[str, Any]) -> Path:
     """Create the sweep folder with its plan, or check that an existing one holds the same plan."""
-    from ..store import write_json
+    from ..store import check_out_dir, write_json
 
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -316,6 +316,7 @@ def prepare_dir(out: str | Path, plan: dict[str, Any]) -> Path:
     elif out.is_dir() and any(out.iterdir()):
         raise ScsimError(f"{out}: folder is not empty and holds no sweep.json; choose a new --out")
     else:
+        check_out_dir(out)  # a usable place (not /proc, not read-only, names not too long)
         write_json(out / "sweep.json", plan)
     (out / "runs").mkdir(parents=True, exist_ok=True)
     return out
