@@ -134,7 +134,7 @@ def _check_size(name: str, size: int, max_bytes: int) -> None:
 def _show(body: bytes, cut: bool = False, limit: int = 60) -> str:
     """``body`` for a message: stripped, cut to ``limit`` bytes, as a bytes repr without the b
     (non-ASCII bytes as escapes); ``cut``: a comment followed it."""
-    body = body.strip()
+    body = body.strip(b" \t")
     more = "..." if len(body) > limit else ""
     text = repr(body[:limit])[1:] + more
     return f"{text} before a comment" if cut else text
