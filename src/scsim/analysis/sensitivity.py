@@ -57,7 +57,10 @@ def analyze(out: str | Path, method: str | None = None, outputs: list[str] | tup
     plan, table = read_sweep(out)
     design = plan["design"]
     if method is None:
-        method = design if design in METHODS else "sobol"
+        if design not in METHODS:
+            raise ScsimError(f"{out}: a {design} sweep has no sample to compute sensitivity indices from; "
+                             "sweep with --sample morris N or --sample sobol N and --range key=lo:hi")
+        method = design
     if method not in METHODS:
         raise ScsimError(f"--method {method!r}: expected sobol or morris")
     if design != method:
