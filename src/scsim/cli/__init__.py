@@ -26,7 +26,7 @@ scenario_app = typer.Typer(no_args_is_help=True, help="Check scenario files and 
 app.add_typer(scenario_app, name="scenario")
 
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, emoji=False)
 
 
 def _version(value: bool):
@@ -159,15 +159,15 @@ def _drive(sim, folder, quiet: bool, label: str):
     return result
 
 
-def _start(sc, target: Path):
-    """Create the run folder (refusing an unusable one), then build the simulation; a failure
-    while building removes the folder again."""
+def _start(sc, target: Path, graph=None):
+    """Create the run folder (refusing an unusable one), then build the simulation (on
+    ``graph`` if one was read already); a failure while building removes the folder again."""
     from ..engine.simulation import Simulation
     from ..store import RunFolder
 
     folder = RunFolder.create(target, sc.resolved(), sc.ticks)
     try:
-        return Simulation(sc), folder
+        return Simulation(sc, graph=graph), folder
     except BaseException:
         folder.abandon()
         raise
@@ -221,6 +221,10 @@ def run(
     if population is not None and _uses_edge_list(sc):
         raise ScsimError(f"--population: {scenario} imports its graph ({sc.graph.path}), whose nodes are the citizens; "
                          f"drop --population")
+    g = None
+    if _uses_edge_list(sc):  # the graph's nodes are the citizens: size the run by them
+        g = sc.load_graph()
+        sc = sc.model_copy(update={"population": g.n})
     if dry_run:
         need = estimate_memory(sc)
         deg = f", mean degree {sc.mean_degree:g}" if sc.mean_degree else ""
@@ -234,7 +238,8 @@ def run(
     if not with_control:
         target = check_out_dir(out_dir) if out_dir is not None else default_run_dir(sc.name, sc.seed)
         prepare_process(sc)
-        sim, folder = _start(sc, target)
+        sim, folder = _start(sc, target, g)
+        del g
         _report(_drive(sim, folder, quiet, sc.name), quiet, profile)
         return
     if not sc.control:
