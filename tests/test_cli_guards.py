@@ -109,3 +109,14 @@ def test_a_folder_left_with_only_stale_temporaries_is_usable(capsys, tmp_path):
     assert rc == 0, err
     assert not any(f.name.endswith(".tmp") for f in d.iterdir())
     assert store.read_status(d)["state"] == "complete"
+
+
+def test_a_graph_outside_the_population_bounds_is_refused_in_python_too():
+    import numpy as np
+
+    import scsim
+    from scsim.graph import Graph
+
+    g = Graph.from_edges(np.array([0, 1, 2, 3]), np.array([1, 2, 3, 4]), 5)
+    with pytest.raises(scsim.ScsimError, match="5 nodes; a run needs 10 to"):
+        scsim.Simulation(scsim.load_scenario("article", ticks=1), graph=g)

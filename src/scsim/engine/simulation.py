@@ -96,6 +96,9 @@ class Simulation:
         if graph is None and not _resuming:
             graph = sc.load_graph()
         if graph is not None and graph.n != sc.population:
+            lo, hi = _population_bounds()
+            if not lo <= graph.n <= hi:
+                raise ScenarioError(f"graph: {graph.n:,} nodes; a run needs {lo} to {hi:,} citizens (one per node)")
             sc = sc.model_copy(update={"population": graph.n})
         if not _resuming:
             check_memory(sc)
@@ -345,6 +348,15 @@ class Simulation:
             if restored is not None:
                 restored(sim)
         return sim
+
+
+def _population_bounds() -> tuple[int, int]:
+    """The smallest and largest population a scenario accepts (``ScenarioBase.population``)."""
+    lo, hi = 0, 2**63
+    for m in ScenarioBase.model_fields["population"].metadata:
+        lo = getattr(m, "ge", None) if getattr(m, "ge", None) is not None else lo
+        hi = getattr(m, "le", None) if getattr(m, "le", None) is not None else hi
+    return int(lo), int(hi)
 
 
 def _version() -> str:
