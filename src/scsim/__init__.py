@@ -14,16 +14,32 @@ The public API: :class:`Simulation` (one engine for every model), :class:`Module
 every mechanism, and of yours), :func:`load_scenario`, :class:`Result`, and
 :func:`prepare_process` for fast runs.
 """
-from .version import __version__  # noqa: E402
+from importlib import import_module as _import_module
 
+from .version import __version__  # noqa: E402
 from .errors import ScenarioError, ScsimError  # noqa: E402
-from .engine.config import Config, ScenarioBase  # noqa: E402
-from .engine.module import Column, Module, State  # noqa: E402
-from .engine.memory import estimate_memory  # noqa: E402
-from .engine.process import prepare_process  # noqa: E402
-from .engine.simulation import Simulation  # noqa: E402
-from .scenario import Scenario, builtin_scenarios, load_scenario  # noqa: E402
-from .engine.results import Result  # noqa: E402
+
+_LAZY = {
+    "Config": "engine.config", "ScenarioBase": "engine.config", "Column": "engine.module", "Module": "engine.module",
+    "State": "engine.module", "estimate_memory": "engine.memory", "prepare_process": "engine.process",
+    "Simulation": "engine.simulation", "Scenario": "scenario", "builtin_scenarios": "scenario",
+    "load_scenario": "scenario", "Result": "engine.results",
+}
+"""The public API, imported on first use: ``import scsim`` stays cheap for commands that never
+simulate (``scsim runs``, ``scsim query``)."""
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(_import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'scsim' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = ["Simulation", "Module", "State", "Column", "Config", "Scenario", "ScenarioBase", "Result",
            "load_scenario", "builtin_scenarios", "estimate_memory", "prepare_process", "ScsimError",

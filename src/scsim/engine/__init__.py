@@ -15,13 +15,24 @@ import os as _os
 # 1.8x faster on a 2-core machine (BENCHMARKS.md). A value the user set is kept.
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from .config import Config, EngineConfig, ScenarioBase
-from .exchange import Exchange, Groups
-from .memory import available_memory, check_memory, estimate_memory
-from .module import Column, Module, State
-from .process import prepare_process
-from .simulation import DataCollector, Simulation
-from .streams import Stream
+from importlib import import_module as _import_module
+
+_LAZY = {
+    "Config": "config", "EngineConfig": "config", "ScenarioBase": "config", "Exchange": "exchange",
+    "Groups": "exchange", "available_memory": "memory", "check_memory": "memory", "estimate_memory": "memory",
+    "Column": "module", "Module": "module", "State": "module", "prepare_process": "process",
+    "DataCollector": "simulation", "Simulation": "simulation", "Stream": "streams",
+}
+"""Imported on first use, so that importing one engine module does not import them all."""
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(_import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'scsim.engine' has no attribute {name!r}")
+
 
 __all__ = ["Module", "State", "Column", "Config", "EngineConfig", "ScenarioBase", "Simulation", "DataCollector",
            "Exchange", "Groups", "Stream", "prepare_process", "estimate_memory", "check_memory", "available_memory"]
