@@ -30,11 +30,13 @@ def block(cmd: str, out: str) -> str:
     return f"```console\n$ {cmd}\n{out}\n```" if out else f"```console\n$ {cmd}\n```"
 
 
-def main(target: Path | None = None) -> None:
-    """Write the tutorial to ``target`` (default: docs/tutorial.md)."""
+def main(target: Path | None = None, work: Path | None = None) -> None:
+    """Write the tutorial to ``target`` (default: docs/tutorial.md), running its commands in
+    ``work`` (default: a new scratch folder, kept for a look at the runs)."""
     target = target or HERE / "tutorial.md"
     text = (HERE / "tutorial.template.md").read_text(encoding="utf-8")
-    work = Path(tempfile.mkdtemp(prefix="scsim-tutorial-"))
+    work = Path(work) if work is not None else Path(tempfile.mkdtemp(prefix="scsim-tutorial-"))
+    work.mkdir(parents=True, exist_ok=True)
     out = []
     for part in re.split(r"(\{\{[^}]+\}\})", text):
         m = re.fullmatch(r"\{\{run: (.+?)\s*\}\}", part)

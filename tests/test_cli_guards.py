@@ -120,3 +120,17 @@ def test_a_graph_outside_the_population_bounds_is_refused_in_python_too():
     g = Graph.from_edges(np.array([0, 1, 2, 3]), np.array([1, 2, 3, 4]), 5)
     with pytest.raises(scsim.ScsimError, match="5 nodes; a run needs 10 to"):
         scsim.Simulation(scsim.load_scenario("article", ticks=1), graph=g)
+
+
+def test_query_reads_a_sweep_table_read_only(capsys, tmp_path):
+    import pandas as pd
+
+    sw = tmp_path / "sw"
+    sw.mkdir()
+    (sw / "sweep.json").write_text("{}")
+    pd.DataFrame({"run_id": ["p0-r0", "p1-r0"], "network.alpha": [0.0, 0.3], "sanctioned": [10, 7]}).to_parquet(
+        sw / "sweep.parquet")
+    rc, out, err = _cli(capsys, "query", str(sw), 'select "network.alpha" as a, sanctioned from sweep order by 1')
+    assert rc == 0 and "0.3" in out and "7" in out, err
+    _refused(capsys, "query", str(sw), f"copy sweep to '{tmp_path}/leak.csv'", match="query: ")
+    _refused(capsys, "query", str(tmp_path), "select 1", match="not a run folder")

@@ -26,7 +26,7 @@ def _load_builder():
 
 def test_tutorial_output_is_current(tmp_path):
     target = tmp_path / "tutorial.md"
-    _load_builder().main(target)
+    _load_builder().main(target, tmp_path / "work")
     fresh, shipped = _content(target.read_text()), _content((DOCS / "tutorial.md").read_text())
     at = next((i for i, (a, b) in enumerate(zip(fresh, shipped)) if a != b), min(len(fresh), len(shipped)))
     assert fresh == shipped, f"docs/tutorial.md is stale near {shipped[max(0, at - 40):at + 40]!r}: run python docs/build_tutorial.py"

@@ -500,14 +500,17 @@ def list_runs(root: str | Path = "runs") -> list[dict[str, Any]]:
 
 def connect(run: str | Path):
     """A read-only DuckDB connection with one view per table of the run (``ticks``,
-    ``citizens``, ...). The tables are opened through Arrow before DuckDB's access to files is
+    ``citizens``, ...) or of the sweep (``sweep``). The tables are opened through Arrow before DuckDB's access to files is
     switched off (``enable_external_access = false``, configuration locked), so a query can read
     the run's tables and nothing else, and can write no file (``COPY ... TO`` is refused)."""
     import duckdb
     import pyarrow.dataset as ds
 
     run = Path(run)
-    read_manifest(run)
+    if not (run / "manifest.json").is_file() and (run / "sweep.json").is_file():
+        pass  # a sweep folder: its tables (sweep.parquet, ...) are queried the same way
+    else:
+        read_manifest(run)
     con = duckdb.connect(config={"enable_external_access": False})
     for f in sorted(run.glob("*.parquet")):
         name = f.stem

@@ -381,10 +381,12 @@ def runs_cmd(root: Annotated[Path, typer.Argument(help="A run folder or a folder
 
 
 @app.command("query")
-def query_cmd(run_dir: Annotated[Path, typer.Argument(help="Run folder.")],
-              sql: Annotated[str, typer.Argument(help="DuckDB SQL over the tables ticks, citizens, panel, ...")],
+def query_cmd(run_dir: Annotated[Path, typer.Argument(help="Run folder (or sweep folder).")],
+              sql: Annotated[str, typer.Argument(help="DuckDB SQL over the tables ticks, citizens, panel, ... "
+                                                      "(a sweep's: sweep)")],
               as_json: Annotated[bool, typer.Option("--json", help="Print JSON records.")] = False):
-    """Run DuckDB SQL over a run's tables."""
+    """Run DuckDB SQL over a run's tables, or a sweep's table. Read-only: no other file can be
+    read or written."""
     import pandas as pd
 
     from ..store import query
