@@ -273,16 +273,22 @@ def _validate_points(plan: dict[str, Any]) -> None:
 
 
 def plan_runs(plan: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every run of the plan in order: ``run_id``, ``point``, ``replicate``, ``seed``, ``params``."""
+    """Every run of the plan in order: ``run_id``, ``point``, ``replicate``, ``seed``, ``params``.
+
+    A plan may list its seeds (``plan["seeds"]``, one per replicate; otherwise :func:`derive_seed`)
+    and name its runs by seed (``plan["run_names"] == "seed"``: ``seed-<seed>``, one point only),
+    as the replicate sets of :mod:`scsim.analysis.replicates` do.
+    """
     npts, R = len(plan["points"]), plan["replicates"]
     wp, wr = len(str(max(npts - 1, 0))), len(str(max(R - 1, 0)))
-    seeds = [derive_seed(plan["base_seed"], r) for r in range(R)]
+    seeds = [int(s) for s in plan["seeds"]] if plan.get("seeds") else [derive_seed(plan["base_seed"], r) for r in range(R)]
+    by_seed = plan.get("run_names") == "seed" and npts == 1
     runs = []
     for i, pt in enumerate(plan["points"]):
         params = dict(zip(plan["params"], pt))
         for r in range(R):
-            runs.append({"run_id": f"p{i:0{wp}d}-r{r:0{wr}d}", "point": i, "replicate": r, "seed": seeds[r],
-                         "params": params})
+            run_id = f"seed-{seeds[r]}" if by_seed else f"p{i:0{wp}d}-r{r:0{wr}d}"
+            runs.append({"run_id": run_id, "point": i, "replicate": r, "seed": seeds[r], "params": params})
     return runs
 
 
