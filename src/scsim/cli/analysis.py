@@ -35,14 +35,29 @@ def explain_cmd(
 
 
 def compare_cmd(
-    run_a: Annotated[Path, typer.Argument(help="Run folder A.")],
-    run_b: Annotated[Path, typer.Argument(help="Run folder B (differences are A - B).")],
+    run_a: Annotated[Path, typer.Argument(help="Run folder A, or a replicate set A (scsim run --replicates R).")],
+    run_b: Annotated[Optional[Path], typer.Argument(help="Run folder or replicate set B (differences are A - B); "
+                                                    "omitted when A is the folder of scsim run --replicates R --with-control.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.")] = False,
     all_measures: Annotated[bool, typer.Option("--all", help="List identical measures in the table too.")] = False,
 ):
-    """Compare two runs of the same world and seed (counterfactual twins), measure by measure."""
-    from ..analysis.compare import compare, compare_text
+    """Compare two runs of the same world and seed (counterfactual twins), measure by measure.
 
+    Two replicate sets with the same seeds are compared seed by seed: the mean paired difference
+    of each measure, its 95% interval and whether it is within noise. One run each has no interval."""
+    from ..analysis.compare import compare, compare_text
+    from ..analysis.replicates import read_plan
+
+    plan_a = read_plan(run_a) if run_a.is_dir() else None
+    if plan_a is not None and plan_a.get("kind") == "replicate-pair":
+        a, b = plan_a["sets"]
+        if run_b is not None:
+            raise ScsimError(f"compare: {run_a} holds two replicate sets ({a}, {b}); give it alone (scsim compare {run_a}) "
+                             f"or give two sets (scsim compare {run_a / a} {run_a / b})")
+        run_a, run_b = run_a / a, run_a / b
+    elif run_b is None:
+        raise ScsimError(f"compare: B: missing; give two run folders (or two replicate sets) of the same world, "
+                         f"e.g. scsim compare pair/article pair/article-control")
     c = compare(run_a, run_b)
     if as_json:
         print(json.dumps(c, allow_nan=False))
