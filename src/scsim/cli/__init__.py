@@ -204,17 +204,37 @@ def run(
     checkpoint_every: Annotated[Optional[int], typer.Option("--checkpoint-every", help="Ticks between checkpoints (0: none); "
                                                              "`scsim resume RUN` continues a killed run.")] = None,
     profile: Annotated[bool, typer.Option("--profile", help="Print the time each module took (also in the manifest's timings).")] = False,
+    replicates: Annotated[Optional[int], typer.Option("--replicates", "-r", help="Run R seeds (--seed, --seed + 1, ...) in parallel "
+                                                      "into OUT/runs/seed-<seed> and print every measure's mean with its 95% "
+                                                      "interval (OUT/summary.parquet, OUT/bands.parquet); R >= 2; resumable.")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", "-w", help="With --replicates: runs at once (worker processes of "
+                                                   "a local Dask cluster; default: the CPU count, as memory allows).")] = None,
 ):
     """Run a scenario and write its results to a run folder.
 
     The folder records its state in status.json (running, checkpointed, complete, failed); a
-    run killed at any moment is finished by `scsim resume RUN`, byte-identical."""
+    run killed at any moment is finished by `scsim resume RUN`, byte-identical. With
+    --replicates R, the scenario runs with R seeds on a local Dask cluster and every measure
+    gets a 95% interval (rerun the same command to finish an interrupted set)."""
     from ..engine.memory import available_memory, check_memory, estimate_memory
     from ..engine.process import prepare_process
     from ..store import check_out_dir, check_run_name, default_run_dir
 
     if checkpoint_every is not None and checkpoint_every < 0:
         raise ScsimError(f"--checkpoint-every {checkpoint_every}: expected 0 (no checkpoints) or a positive number of ticks")
+    if replicates is not None:
+        if replicates < 2:
+            raise ScsimError(f"--replicates {replicates}: an interval needs at least 2 replicates (independent seeds); "
+                             "give R >= 2, e.g. --replicates 10 (or drop --replicates for one run)")
+        if checkpoint_every is not None:
+            raise ScsimError("--checkpoint-every: not with --replicates (each replicate is written whole; an interrupted "
+                             "set is finished by running the same command again)")
+        if profile:
+            raise ScsimError("--profile: not with --replicates (profile one run: drop --replicates)")
+        if workers is not None and workers < 1:
+            raise ScsimError(f"--workers {workers}: expected a whole number >= 1")
+    elif workers is not None:
+        raise ScsimError("--workers: only with --replicates (one run uses the engine's threads, engine.threads)")
     if population is not None and graph is not None:
         raise ScsimError("--population: cannot be combined with --graph (the graph's nodes are the citizens)")
     sc = _load(scenario, population, ticks, seed, graph, set_)
@@ -231,10 +251,20 @@ def run(
         print(f"{sc.name} ({sc.model} model): {sc.population:,} citizens{deg}, {sc.ticks} ticks; "
               f"estimated peak memory {need / 2**30:.2f} GiB (available {available_memory() / 2**30:.1f} GiB)")
         check_memory(sc)
+        if replicates is not None:
+            from ..analysis.replicates import _workers
+
+            runs = replicates * (2 if with_control else 1)
+            w = _workers(sc, runs, workers)
+            print(f"{runs} runs (seeds {sc.seed}..{sc.seed + replicates - 1}{', each with its control' if with_control else ''}), "
+                  f"{w} at once: estimated peak memory {w * need / 2**30:.2f} GiB")
         return
     if checkpoint_every is not None:
         sc = sc.model_copy(update={"engine": sc.engine.model_copy(update={"checkpoint_every": checkpoint_every})})
     check_memory(sc)
+    if replicates is not None and not with_control:
+        _replicates(scenario, sc, replicates, out_dir, population, ticks, seed, graph, set_, False, workers, quiet)
+        return
     if not with_control:
         target = check_out_dir(out_dir) if out_dir is not None else default_run_dir(sc.name, sc.seed)
         prepare_process(sc)
@@ -254,6 +284,9 @@ def run(
     if sc.name == ctl.name:
         raise ScsimError(f"{scenario}: name: the scenario and its control twin ({sc.control}) are both named {sc.name!r}; "
                          f"--with-control writes OUT/<name> for each, so give them different names")
+    if replicates is not None:
+        _replicates(scenario, sc, replicates, out_dir, population, ticks, seed, graph, set_, True, workers, quiet)
+        return
     target = check_out_dir(out_dir) if out_dir is not None else default_run_dir(sc.name, sc.seed)
     for x in (sc, ctl):
         check_out_dir(target / x.name)
@@ -266,6 +299,89 @@ def run(
         _report(r, quiet, profile)
     if not quiet:
         out.print(f"Compare them: scsim compare {results[0].path} {results[1].path}")
+
+
+def _interval_table(rep, elapsed: float | None = None) -> Table:
+    """The summary of a replicate set: each headline measure's mean, 95% interval, sd, and the
+    seeds of the smallest and largest run."""
+    from ..analysis.replicates import _seed_range, headline_measures
+
+    sm = rep.summary.set_index("measure")
+    m = rep.manifest
+    R = len(rep.seeds)
+    unit = "pupils" if m.get("model") == "xingqiao" else "citizens"
+    tab = Table(title=f"{rep.scenario_name}: {rep.population:,} simulated {unit}, {rep.ticks} ticks (weeks), "
+                      f"{R} replicates (seeds {_seed_range(rep.seeds)})")
+    for c, j in (("measure", "left"), ("mean", "right"), ("95% interval", "right"), ("sd", "right"),
+                 ("min (seed)", "right"), ("max (seed)", "right")):
+        tab.add_column(c, justify=j)
+    below = False
+    for k in headline_measures([k for k in sm.index if sm.loc[k, "headline"]]):
+        r = sm.loc[k]
+        f = _value_format(k)
+        ci = f"[{f(r['ci_low'])}, {f(r['ci_high'])}]" if r["n"] >= 2 else "-"
+        below |= bool(r["ci_low"] < 0 <= r["min"])
+        tab.add_row(k.replace("_", " ") if not k.startswith("events_") else f"events/week {k[7:]}", f(r["mean"]), ci,
+                    f(r["sd"]), f"{f(r['min'])} ({r['seed_min']})", f"{f(r['max'])} ({r['seed_max']})")
+    notes = []
+    if elapsed is not None:
+        notes.append(f"{R} runs in {elapsed:.1f} s")
+    if below:
+        notes.append("an interval reaching below 0: too rare at this size for R runs to pin down")
+    tab.caption = "; ".join(notes) or None
+    return tab
+
+
+def _value_format(key: str):
+    from ..analysis.replicates import format_value
+
+    return lambda v: format_value(key, v)
+
+
+def _replicates(scenario, sc, R, out_dir, population, ticks, seed, graph, sets, with_control, workers, quiet):
+    """``scsim run --replicates R``: a replicate set (or a pair with its control twin) on Dask."""
+    from ..analysis.replicates import run_replicates
+    from ..store import default_run_dir
+
+    target = out_dir if out_dir is not None else default_run_dir(f"{sc.name}-x{R}", sc.seed)
+    overrides = _parse_sets(sets)
+    kwargs = dict(population=population, ticks=ticks, seed=seed, graph=graph, overrides=overrides,
+                  with_control=with_control, workers=workers)
+    t0 = time.perf_counter()
+    if quiet:
+        res = run_replicates(scenario, R, target, **kwargs)
+    else:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        prog = Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("runs {task.completed}/{task.total}"),
+                        TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True)
+        task = prog.add_task(f"{sc.name} x {R} seeds" + (" + control" if with_control else ""),
+                             total=R * (2 if with_control else 1))
+
+        def progress(done: int, total: int) -> None:
+            if not prog.live.is_started:  # shown once the folder is accepted and the runs begin
+                prog.start()
+            prog.update(task, completed=done, total=total)
+
+        try:
+            res = run_replicates(scenario, R, target, progress=progress, **kwargs)
+        finally:
+            if prog.live.is_started:
+                prog.stop()
+    elapsed = time.perf_counter() - t0
+    sets_ = list(res) if with_control else [res]
+    if quiet:
+        print(target)
+        return
+    ran = sum(s.ran or 0 for s in sets_)
+    for s in sets_:
+        out.print(_interval_table(s, elapsed if ran else None))
+    out.print(f"Mean over {R} seeds with its 95% interval (Student t, {R - 1} degrees of freedom); lowest and highest: "
+              "the runs at the two ends. Every measure, and bands per tick: summary.parquet, bands.parquet.")
+    done = f" ({ran} run now, {R * len(sets_) - ran} already done)" if ran < R * len(sets_) else ""
+    out.print(f"Simulated citizens only. Results in [bold]{target}[/bold]{done}")
+    if with_control:
+        out.print(f"Compare them: scsim compare {target}")
 
 
 @app.command()
