@@ -628,6 +628,9 @@ def render(d: RunData) -> tuple[str, int]:
         kp.append(("of the lowest tier at week 1, still there at the end", f"{100 * s['persistence_at_bottom']:.1f}%"))
     p.add('<div class="kpis">' + "".join(f'<div class="kpi"><div class="v">{_esc(v)}</div><div class="l">{_esc(k)}</div></div>'
                                           for k, v in kp) + "</div>")
+    p.add(f'<p class="note" id="no-interval">One run, seed {_esc(m.get("seed"))}: no interval. These figures are one '
+          'draw; another seed lands elsewhere. <code>scsim run SCENARIO --replicates R</code> runs R seeds and '
+          '<code>scsim report</code> on its folder gives every measure with its 95% interval.</p>')
     p.add('<nav><a href="#scores">scores</a><a href="#tiers">tiers</a><a href="#disparity">disparity</a>'
           '<a href="#network">network</a><a href="#measures">measures by mechanism</a>'
           '<a href="#citizens">sample citizens</a></nav>')
@@ -693,14 +696,9 @@ def render(d: RunData) -> tuple[str, int]:
     return head + "".join(p.parts) + "</body></html>", p.figs
 
 
-def write_report(run: str | Path) -> Path:
-    """Write ``RUN/report.html`` and ``RUN/figures/*.png``; return the page's path."""
+def _write_page(target: Path, page: str) -> Path:
     import os
 
-    d = load(run)
-    page, _ = render(d)
-    write_pngs(d, d.path / "figures")
-    target = d.path / "report.html"
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         tmp.write_text(page, encoding="utf-8")
@@ -708,3 +706,230 @@ def write_report(run: str | Path) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return target
+
+
+def write_report(run: str | Path) -> Path:
+    """Write ``RUN/report.html`` and ``RUN/figures/*.png``; return the page's path.
+
+    ``run`` may also be a replicate set (``scsim run --replicates R``) or the folder of a set and
+    its control twin (``--with-control``): the page then shows every measure's mean with its 95%
+    interval, the bands per tick, and for a pair the paired differences (:func:`write_replicates_report`).
+    """
+    from ..analysis.replicates import is_replicate_set
+
+    if is_replicate_set(run):
+        return write_replicates_report(run)
+    d = load(run)
+    page, _ = render(d)
+    write_pngs(d, d.path / "figures")
+    return _write_page(d.path / "report.html", page)
+
+
+# ---------------------------------------------------------------------------------------------
+# Replicate sets: intervals and bands
+
+
+BAND_MEASURES = ("mean_score", "gini", "sanctioned", "blacklisted", "wrongful_sanctions", "guilt_by_association",
+                 "star_inflation", "disputes", "janitorial_duty_wrongful")
+"""Measures drawn as bands over time in a replicate set's report (when the runs measure them)."""
+SET_COLORS = (("33,102,172", "#2166ac"), ("120,120,120", "#555555"))
+
+
+def _scale(measure: str) -> float:
+    return 100.0 if measure.startswith("share_") else 1.0
+
+
+def _seed_ticks(rep) -> dict[int, pd.DataFrame]:
+    return {s: pd.read_parquet(rep.folder(s) / "ticks.parquet") for s in rep.seeds}
+
+
+def fig_bands(sets: list, measure: str, title: str, ytitle: str, seed_ticks: list[dict] | None = None):
+    """One measure over time for one or two replicate sets: the mean over seeds, its 95% interval
+    (dark band) and the 2.5th-97.5th percentiles of the runs (light band), each seed a thin line."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    k = _scale(measure)
+    for i, rep in enumerate(sets):
+        rgb, line = SET_COLORS[i % len(SET_COLORS)]
+        b = rep.bands[rep.bands["measure"] == measure].sort_values("tick")
+        if b.empty:
+            continue
+        x = b["tick"].tolist()
+        tag = f"{rep.scenario_name}: " if len(sets) > 1 else ""
+        clean = lambda col: [None if not np.isfinite(v) else float(v) * k for v in b[col]]  # noqa: E731
+        for lo, hi, name, op in (("q025", "q975", "2.5th-97.5th percentile of the runs", 0.12),
+                                 ("ci_low", "ci_high", "95% interval of the mean", 0.35)):
+            fig.add_trace(go.Scatter(x=x, y=clean(hi), mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"))
+            fig.add_trace(go.Scatter(x=x, y=clean(lo), mode="lines", line={"width": 0}, fill="tonexty",
+                                     fillcolor=f"rgba({rgb},{op})", name=tag + name))
+        if seed_ticks is not None and len(seed_ticks[i]) <= 30:
+            for j, (seed, t) in enumerate(seed_ticks[i].items()):
+                if measure in t:
+                    fig.add_trace(go.Scatter(x=t["tick"].tolist(), y=[None if pd.isna(v) else float(v) * k for v in t[measure]],
+                                             mode="lines", line={"width": 0.7, "color": f"rgba({rgb},0.45)"},
+                                             name=f"{tag}one run per seed", legendgroup=f"seeds-{i}", showlegend=j == 0,
+                                             hovertext=f"seed {seed}"))
+        fig.add_trace(go.Scatter(x=x, y=clean("mean"), mode="lines", name=tag + "mean over seeds",
+                                 line={"color": line, "width": 2.5}))
+    T = int(sets[0].ticks or 1)
+    return _layout(fig, title, ytitle, dtick=max(1, math.ceil(T / 10)))
+
+
+def _interval_rows(rep, measures: list[str]) -> str:
+    from ..analysis.replicates import format_value
+
+    sm = rep.summary.set_index("measure")
+    rows = []
+    for m in measures:
+        if m not in sm.index:
+            continue
+        r = sm.loc[m]
+        f = lambda v, m=m: format_value(m, v)  # noqa: E731
+        ci = f"[{f(r['ci_low'])}, {f(r['ci_high'])}]" if int(r["n"]) >= 2 else "–"
+        rows.append(f'<tr data-measure="{_esc(m)}"><td>{_esc(m)}</td><td>{_esc(r["label"])}</td><td>{_esc(f(r["mean"]))}</td>'
+                    f'<td class="ci">{_esc(ci)}</td><td>{_esc(f(r["sd"]))}</td><td>{int(r["n"])}</td>'
+                    f'<td>{_esc(f(r["min"]))} ({int(r["seed_min"])})</td><td>{_esc(f(r["max"]))} ({int(r["seed_max"])})</td></tr>')
+    return ('<table><thead><tr><th>measure</th><th>label</th><th>mean</th><th>95% interval</th><th>sd</th><th>runs</th>'
+            '<th>min (seed)</th><th>max (seed)</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>")
+
+
+def _summary_section(p: "_Page", rep) -> None:
+    from ..analysis.replicates import headline_measures
+
+    head = headline_measures([m for m, h in zip(rep.summary["measure"], rep.summary["headline"]) if h])
+    p.add(f'<div class="card" id="summary-{_esc(rep.scenario_name)}">' + _interval_rows(rep, head) + "</div>")
+    rest = [m for m in rep.summary["measure"] if m not in set(head)]
+    if rest:
+        p.add(f'<details><summary class="note">every other measure ({len(rest)})</summary><div class="card scroll">'
+              + _interval_rows(rep, rest) + "</div></details>")
+
+
+def _pair_table(c: dict) -> str:
+    from ..analysis.replicates import format_value
+
+    rows = []
+    order = sorted(c["measures"].items(), key=lambda km: {False: 0, None: 1, True: 2}[km[1]["within_noise"]])
+    for k, m in order:
+        if m["identical"]:
+            continue
+        f = lambda v, k=k: format_value(k, v) if v is not None else "–"  # noqa: E731
+        ci = f"[{f(m['ci_low'])}, {f(m['ci_high'])}]" if m["ci_low"] is not None else "–"
+        wn = {True: "yes", False: "no", None: "–"}[m["within_noise"]]
+        rows.append(f'<tr class="{"" if m["within_noise"] is not False else "bad"}" data-measure="{_esc(k)}"><td>{_esc(k)}</td>'
+                    f'<td>{_esc(f(m["a_mean"]))}</td><td>{_esc(f(m["b_mean"]))}</td><td>{_esc(f(m["diff"]))}</td>'
+                    f'<td class="ci">{_esc(ci)}</td><td>{_esc(f(m["sd"]))}</td><td>{wn}</td></tr>')
+    same = [k for k, m in c["measures"].items() if m["identical"]]
+    note = (f'<p class="note">Identical in every pair ({len(same)}): {_esc(", ".join(same))}.</p>' if same else "")
+    return ('<div class="card scroll"><table><thead><tr><th>measure</th><th>A mean</th><th>B mean</th><th>A − B</th>'
+            '<th>95% interval</th><th>sd of A − B</th><th>within noise</th></tr></thead><tbody>' + "".join(rows)
+            + "</tbody></table></div>" + note)
+
+
+def render_replicates(sets: list, comparison: dict | None = None) -> tuple[str, int]:
+    """The page of one replicate set, or of a set and its control twin (with ``comparison``,
+    :func:`scsim.analysis.compare.compare_replicates`); returns the HTML and its figure count."""
+    import plotly.offline
+
+    from ..analysis.replicates import INTERVAL, _seed_range
+
+    first = sets[0]
+    R, n = len(first.seeds), first.population
+    p = _Page()
+    names = " and ".join(r.scenario_name for r in sets)
+    p.add(f'<div class="banner" id="simulated"><strong>Simulated citizens only.</strong> Every person in this report is '
+          f'synthetic: {n:,} citizens generated by scsim for each of {R} seeds ({_esc(_seed_range(first.seeds))}). No real '
+          "person's data was used and nothing here describes a real individual.</div>")
+    p.add(f"<main><h1>scsim report: {_esc(names)}, {R} replicates</h1>"
+          f'<p class="sub">{n:,} simulated citizens · {first.ticks} weeks (ticks) · seeds {_esc(_seed_range(first.seeds))} · '
+          f'{_esc(INTERVAL)}</p>')
+    p.add('<p class="note">Each seed is an independent synthetic world run with the same scenario. <b>mean</b>: over the '
+          'seeds; <b>95% interval</b>: where the mean over many more seeds would lie (Student t over the runs, not '
+          'clipped to 0); <b>min</b>/<b>max</b>: the runs at the two ends, with their seeds. A single run is one of these '
+          'draws.</p>')
+    if comparison is not None:
+        ci = comparison.get("citizens") or {}
+        p.add(f'<h2 id="differences">Paired differences: {_esc(comparison["a"]["scenario"])} − '
+              f'{_esc(comparison["b"]["scenario"])}</h2>')
+        p.add(f'<p class="note">Seed by seed, the two runs share their world and random numbers; the table gives the mean '
+              f'of the {R} paired differences at the end with its 95% interval ({R - 1} degrees of freedom). '
+              'Within noise: the interval contains 0 (rows outside noise are shaded).</p>')
+        p.add(_pair_table(comparison))
+        if "touched" in ci:
+            from ..analysis.replicates import format_value
+
+            def cl(key, text):
+                if key not in ci:
+                    return ""
+                x = ci[key]
+                f = lambda v: format_value("citizens", v)  # noqa: E731
+                return f"<li>{_esc(text)}: {_esc(f(x['mean']))} [{_esc(f(x['ci_low']))}, {_esc(f(x['ci_high']))}]</li>"
+            p.add('<div class="card" id="citizens-touched"><p class="note">Citizens at the end, mean over the pairs [95% '
+                  f'interval], of {ci.get("aligned", n):,}:</p><ul>'
+                  + cl("touched", "touched by the policy (any end state differs)") + cl("score_differs", "score differs")
+                  + cl("tier_changed", "in another tier") + cl("sanctioned_only_a", "sanctioned only under A")
+                  + cl("sanctioned_only_b", "sanctioned only under B") + "</ul></div>")
+    for rep in sets:
+        p.add(f'<h2 id="set-{_esc(rep.scenario_name)}">{_esc(rep.scenario_name)}: every measure at the end, over {R} seeds</h2>')
+        _summary_section(p, rep)
+    p.add('<h2 id="bands">Over time</h2>')
+    ticks = [_seed_ticks(r) for r in sets]
+    info = {c["name"]: c for c in first.manifest.get("columns", []) if isinstance(c, dict) and "name" in c}
+    for m in [m for m in BAND_MEASURES if (first.bands["measure"] == m).any()]:
+        label = info.get(m, {}).get("label") or m.replace("_", " ")
+        p.fig(fig_bands(sets, m, label, info.get(m, {}).get("unit") or m.replace("_", " "), ticks), f"bands-{m}")
+    for m in [m for m in dict.fromkeys(first.bands["measure"]) if str(m).startswith("share_")]:
+        p.fig(fig_bands(sets, m, f"tier {m[6:]}", "% of citizens", ticks), f"bands-{m}")
+    p.add('<p class="note" style="margin-top:40px">Generated by scsim. Every citizen is simulated. The runs are '
+          'ordinary run folders under runs/seed-&lt;seed&gt;; summary.parquet and bands.parquet hold these numbers.</p></main>')
+    head = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>scsim report: {_esc(names)}, {R} replicates (simulated citizens)</title><style>{STYLE}</style>"
+            f'<script type="text/javascript">{plotly.offline.get_plotlyjs()}</script></head><body data-figures="{p.figs}">')
+    return head + "".join(p.parts) + "</body></html>", p.figs
+
+
+def write_replicate_pngs(sets: list, folder: Path) -> list[Path]:
+    """PNG bands (``figures/bands-<measure>.png``) of one replicate set or of a pair."""
+    folder.mkdir(parents=True, exist_ok=True)
+    first = sets[0]
+    out = []
+    measures = [m for m in BAND_MEASURES if (first.bands["measure"] == m).any()]
+    measures += [m for m in dict.fromkeys(first.bands["measure"]) if str(m).startswith("share_")]
+    for m in measures:
+        k = _scale(m)
+
+        def draw(fig, ax, m=m, k=k):
+            for i, rep in enumerate(sets):
+                color = SET_COLORS[i % len(SET_COLORS)][1]
+                b = rep.bands[rep.bands["measure"] == m].sort_values("tick")
+                tag = f"{rep.scenario_name}: " if len(sets) > 1 else ""
+                ax.fill_between(b["tick"], k * b["q025"], k * b["q975"], alpha=0.12, color=color,
+                                label=tag + "2.5th-97.5th percentile of the runs")
+                ax.fill_between(b["tick"], k * b["ci_low"], k * b["ci_high"], alpha=0.35, color=color,
+                                label=tag + "95% interval of the mean")
+                ax.plot(b["tick"], k * b["mean"], color=color, label=tag + "mean over seeds")
+            ax.set_xlabel("week (tick)")
+            ax.set_ylabel("% of citizens" if k == 100 else m.replace("_", " "))
+            _legend(ax)
+        out.append(_png(folder / f"bands-{m}.png", draw, f"{m.replace('_', ' ')} over {len(first.seeds)} seeds"))
+    return out
+
+
+def write_replicates_report(path: str | Path) -> Path:
+    """``OUT/report.html`` and ``OUT/figures/bands-*.png`` of a replicate set, or of a set and its
+    control twin (``scsim run --replicates R --with-control``: with the paired differences)."""
+    from ..analysis.compare import compare_replicates
+    from ..analysis.replicates import Replicates, load_pair, read_plan
+
+    p = Path(path)
+    plan = read_plan(p)
+    if plan is not None and plan["kind"] == "replicate-pair":
+        a, b = load_pair(p)
+        sets, comparison = [a, b], compare_replicates(a, b)
+    else:
+        sets, comparison = [Replicates.load(p)], None
+    page, _ = render_replicates(sets, comparison)
+    write_replicate_pngs(sets, p / "figures")
+    return _write_page(p / "report.html", page)
