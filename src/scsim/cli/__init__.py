@@ -302,8 +302,8 @@ def run(
 
 
 def _interval_table(rep, elapsed: float | None = None) -> Table:
-    """The summary of a replicate set: each headline measure's mean, 95% interval, sd, and the
-    seeds of the smallest and largest run."""
+    """The summary of a replicate set: each headline measure's mean, 95% interval, and the
+    smallest and largest run with their seeds (the sd and every other measure: summary.parquet)."""
     from ..analysis.replicates import _seed_range, headline_measures
 
     sm = rep.summary.set_index("measure")
@@ -312,9 +312,9 @@ def _interval_table(rep, elapsed: float | None = None) -> Table:
     unit = "pupils" if m.get("model") == "xingqiao" else "citizens"
     tab = Table(title=f"{rep.scenario_name}: {rep.population:,} simulated {unit}, {rep.ticks} ticks (weeks), "
                       f"{R} replicates (seeds {_seed_range(rep.seeds)})")
-    for c, j in (("measure", "left"), ("mean", "right"), ("95% interval", "right"), ("sd", "right"),
-                 ("min (seed)", "right"), ("max (seed)", "right")):
-        tab.add_column(c, justify=j)
+    for c, j in (("measure", "left"), ("mean", "right"), ("95% interval", "right"), ("min (seed)", "right"),
+                 ("max (seed)", "right")):
+        tab.add_column(c, justify=j, no_wrap=c != "measure")
     below = False
     for k in headline_measures([k for k in sm.index if sm.loc[k, "headline"]]):
         r = sm.loc[k]
@@ -322,7 +322,7 @@ def _interval_table(rep, elapsed: float | None = None) -> Table:
         ci = f"[{f(r['ci_low'])}, {f(r['ci_high'])}]" if r["n"] >= 2 else "-"
         below |= bool(r["ci_low"] < 0 <= r["min"])
         tab.add_row(k.replace("_", " ") if not k.startswith("events_") else f"events/week {k[7:]}", f(r["mean"]), ci,
-                    f(r["sd"]), f"{f(r['min'])} ({r['seed_min']})", f"{f(r['max'])} ({r['seed_max']})")
+                    f"{f(r['min'])} ({r['seed_min']})", f"{f(r['max'])} ({r['seed_max']})")
     notes = []
     if elapsed is not None:
         notes.append(f"{R} runs in {elapsed:.1f} s")
@@ -376,12 +376,12 @@ def _replicates(scenario, sc, R, out_dir, population, ticks, seed, graph, sets, 
     ran = sum(s.ran or 0 for s in sets_)
     for s in sets_:
         out.print(_interval_table(s, elapsed if ran else None))
-    out.print(f"Mean over {R} seeds with its 95% interval (Student t, {R - 1} degrees of freedom); lowest and highest: "
+    out.print(f"Mean over {R} seeds with its 95% interval (Student t, {R - 1} degrees of freedom); min and max: "
               "the runs at the two ends. Every measure, and bands per tick: summary.parquet, bands.parquet.")
     done = f" ({ran} run now, {R * len(sets_) - ran} already done)" if ran < R * len(sets_) else ""
-    out.print(f"Simulated citizens only. Results in [bold]{target}[/bold]{done}")
+    out.print(f"Simulated citizens only. Results in [bold]{target}[/bold]{done}", soft_wrap=True)
     if with_control:
-        out.print(f"Compare them: scsim compare {target}")
+        out.print(f"Compare them: scsim compare {target}", soft_wrap=True)
 
 
 @app.command()
