@@ -11,8 +11,9 @@ Every citizen in scsim is simulated. scsim never ingests records about real peop
 True
 
 The public API: :class:`Simulation` (one engine for every model), :class:`Module` (the base of
-every mechanism, and of yours), :func:`load_scenario`, :class:`Result`, and
-:func:`prepare_process` for fast runs.
+every mechanism, and of yours), :func:`load_scenario`, :class:`Result` (one run, one seed: no
+interval), :func:`run_replicates` and :class:`Replicates` (R seeds: every measure with its 95%
+interval), and :func:`prepare_process` for fast runs.
 """
 from importlib import import_module as _import_module
 
@@ -23,7 +24,8 @@ _LAZY = {
     "Config": "engine.config", "ScenarioBase": "engine.config", "Column": "engine.module", "Module": "engine.module",
     "State": "engine.module", "estimate_memory": "engine.memory", "prepare_process": "engine.process",
     "Simulation": "engine.simulation", "Scenario": "scenario", "builtin_scenarios": "scenario",
-    "load_scenario": "scenario", "Result": "engine.results",
+    "load_scenario": "scenario", "Result": "engine.results", "Replicates": "analysis.replicates",
+    "run_replicates": "analysis.replicates",
 }
 """The public API, imported on first use: ``import scsim`` stays cheap for commands that never
 simulate (``scsim runs``, ``scsim query``)."""
@@ -42,5 +44,5 @@ def __dir__():
 
 
 __all__ = ["Simulation", "Module", "State", "Column", "Config", "Scenario", "ScenarioBase", "Result",
-           "load_scenario", "builtin_scenarios", "estimate_memory", "prepare_process", "ScsimError",
+           "Replicates", "run_replicates", "load_scenario", "builtin_scenarios", "estimate_memory", "prepare_process", "ScsimError",
            "ScenarioError", "__version__"]
