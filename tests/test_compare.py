@@ -136,3 +136,15 @@ def test_compare_bad_folders(runs, tmp_path, capsys):
     assert rc == 2 and err.count("\n") == 1 and "no ticks table" in err
     with pytest.raises(ScsimError, match="expected a run folder path"):
         compare(runs["article"], 3)
+
+
+def test_one_run_each_has_no_interval_and_says_how_many_citizens_were_touched(runs):
+    c = compare(runs["base"], runs["recall"])
+    assert c["interval"] is None and "one run each: no interval" in compare_text(c)
+    t = c["citizens"]["touched"]
+    # a lower recall reaches only the citizens whose critical posts it stops flagging: a subset of the
+    # population (common random numbers), and at least everyone whose score moved
+    assert 0 < t["touched"] < N and t["aligned"] == N
+    assert t["touched"] >= c["citizens"]["score"]["differs"] > 0
+    assert t["by_column"]["score"] == c["citizens"]["score"]["differs"]
+    assert compare(runs["article"], runs["article"])["citizens"]["touched"]["touched"] == 0
