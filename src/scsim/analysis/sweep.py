@@ -362,6 +362,10 @@ def run_one(task: dict[str, Any]) -> dict[str, Any]:
         return run_row(final, task)
     sc = load_scenario(task["scenario"], **_base_overrides(task["population"], task["ticks"]),
                        seed=task["seed"], **task["params"])
+    if task.get("threads") is not None:  # set by the caller (replicate sets): heap reuse, kernels loaded, threads per run
+        from ..engine.process import prepare_process
+
+        prepare_process(sc, threads=int(task["threads"]))
     tmp = runs / f".tmp-{task['run_id']}-{uuid.uuid4().hex[:10]}"
     tmp.mkdir(parents=True)
     try:
@@ -491,10 +495,12 @@ ProgressFn = Callable[[int, int], None]
 
 
 def run_sweep(plan: dict[str, Any], out: str | Path, *, workers: int | None = None, scheduler: str | None = None,
-              progress: ProgressFn | None = None, client: Any = None) -> SweepOutcome:
+              progress: ProgressFn | None = None, client: Any = None, threads: int | None = None) -> SweepOutcome:
     """Run (or resume) every run of ``plan`` into ``out`` on Dask and write ``sweep.parquet``.
 
     ``progress(done, total)`` is called as runs finish. ``client`` reuses an open Dask client.
+    ``threads``: when given, each run first calls :func:`scsim.prepare_process` with that many
+    kernel threads (freed memory reused, kernels loaded; results unchanged, runs faster).
     Runs that fail are reported in :attr:`SweepOutcome.failed` (their folders are not written);
     rerunning the same sweep retries them.
     """
@@ -507,6 +513,8 @@ def run_sweep(plan: dict[str, Any], out: str | Path, *, workers: int | None = No
         todo: list[dict[str, Any]] = []
         for r in runs:
             task = dict(r, out=str(out.resolve()), scenario=plan["scenario"], population=plan["population"], ticks=plan["ticks"])
+            if threads is not None:
+                task["threads"] = int(threads)
             folder = out / "runs" / r["run_id"]
             if (folder / "manifest.json").is_file():
                 rows.append(run_row(folder, task))
