@@ -322,7 +322,8 @@ def _interval_table(rep, elapsed: float | None = None) -> Table:
         ci = f"[{f(r['ci_low'])}, {f(r['ci_high'])}]" if r["n"] >= 2 else "-"
         below |= bool(r["ci_low"] < 0 <= r["min"])
         tab.add_row(k.replace("_", " ") if not k.startswith("events_") else f"events/week {k[7:]}", f(r["mean"]), ci,
-                    f"{f(r['min'])} ({r['seed_min']})", f"{f(r['max'])} ({r['seed_max']})")
+                    f"{f(r['min'])} ({r['seed_min']})" if r["seed_min"] >= 0 else "-",
+                    f"{f(r['max'])} ({r['seed_max']})" if r["seed_max"] >= 0 else "-")
     notes = []
     if elapsed is not None:
         notes.append(f"{R} runs in {elapsed:.1f} s")

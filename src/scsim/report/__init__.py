@@ -789,7 +789,8 @@ def _interval_rows(rep, measures: list[str]) -> str:
         ci = f"[{f(r['ci_low'])}, {f(r['ci_high'])}]" if int(r["n"]) >= 2 else "–"
         rows.append(f'<tr data-measure="{_esc(m)}"><td>{_esc(m)}</td><td>{_esc(r["label"])}</td><td>{_esc(f(r["mean"]))}</td>'
                     f'<td class="ci">{_esc(ci)}</td><td>{_esc(f(r["sd"]))}</td><td>{int(r["n"])}</td>'
-                    f'<td>{_esc(f(r["min"]))} ({int(r["seed_min"])})</td><td>{_esc(f(r["max"]))} ({int(r["seed_max"])})</td></tr>')
+                    + "".join(f'<td>{_esc(f(r[k]))} ({int(r[sk])})</td>' if r[sk] >= 0 else "<td>–</td>"
+                              for k, sk in (("min", "seed_min"), ("max", "seed_max"))) + "</tr>")
     return ('<table><thead><tr><th>measure</th><th>label</th><th>mean</th><th>95% interval</th><th>sd</th><th>runs</th>'
             '<th>min (seed)</th><th>max (seed)</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>")
 
