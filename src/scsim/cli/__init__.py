@@ -301,7 +301,7 @@ def run(
         out.print(f"Compare them: scsim compare {results[0].path} {results[1].path}")
 
 
-def _interval_table(rep, elapsed: float | None = None) -> Table:
+def _interval_table(rep) -> Table:
     """The summary of a replicate set: each headline measure's mean, 95% interval, and the
     smallest and largest run with their seeds (the sd and every other measure: summary.parquet)."""
     from ..analysis.replicates import _seed_range, headline_measures
@@ -325,10 +325,8 @@ def _interval_table(rep, elapsed: float | None = None) -> Table:
                     f"{f(r['min'])} ({r['seed_min']})" if r["seed_min"] >= 0 else "-",
                     f"{f(r['max'])} ({r['seed_max']})" if r["seed_max"] >= 0 else "-")
     notes = []
-    if elapsed is not None:
-        notes.append(f"{R} runs in {elapsed:.1f} s")
     if below:
-        notes.append("an interval reaching below 0: too rare at this size for R runs to pin down")
+        notes.append("an interval reaching below 0 (or past 100%): too rare at this size for so few runs to pin down")
     tab.caption = "; ".join(notes) or None
     return tab
 
@@ -376,10 +374,11 @@ def _replicates(scenario, sc, R, out_dir, population, ticks, seed, graph, sets, 
         return
     ran = sum(s.ran or 0 for s in sets_)
     for s in sets_:
-        out.print(_interval_table(s, elapsed if ran else None))
+        out.print(_interval_table(s))
     out.print(f"Mean over {R} seeds with its 95% interval (Student t, {R - 1} degrees of freedom); min and max: "
               "the runs at the two ends. Every measure, and bands per tick: summary.parquet, bands.parquet.")
-    done = f" ({ran} run now, {R * len(sets_) - ran} already done)" if ran < R * len(sets_) else ""
+    total = R * len(sets_)
+    done = f" ({ran} run now, {total - ran} already done)" if ran < total else f" ({total} runs in {elapsed:.1f} s)"
     out.print(f"Simulated citizens only. Results in [bold]{target}[/bold]{done}", soft_wrap=True)
     if with_control:
         out.print(f"Compare them: scsim compare {target}", soft_wrap=True)
