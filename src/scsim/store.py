@@ -464,7 +464,8 @@ def read_table(run: str | Path, name: str) -> pd.DataFrame:
 
 
 def list_runs(root: str | Path = "runs") -> list[dict[str, Any]]:
-    """Runs found in ``root`` (itself a run, or a folder of runs, searched two levels deep),
+    """Runs found in ``root`` (itself a run, or a folder of runs, searched four levels deep, as
+    deep as the runs of a replicate set with its control: ``root/<set>/<scenario>/runs/seed-42``),
     complete or not: ``state`` is one of :data:`STATES` and ``status`` says it in words
     (``interrupted (checkpoint at tick 26 of 52)``...)."""
     root = Path(root)
@@ -474,7 +475,8 @@ def list_runs(root: str | Path = "runs") -> list[dict[str, Any]]:
     if any((root / m).is_file() for m in marks):
         cands = [root]
     else:
-        cands = sorted({p.parent for m in marks for p in list(root.glob(f"*/{m}")) + list(root.glob(f"*/*/{m}"))})
+        cands = sorted({p.parent for m in marks for depth in ("*", "*/*", "*/*/*", "*/*/*/*")
+                        for p in root.glob(f"{depth}/{m}")})
     out = []
     for run in cands:
         st = read_status(run)
