@@ -270,6 +270,8 @@ def scenario_adapter():
     on ``model``)."""
     from pydantic import TypeAdapter
 
+    from .. import models as _registered  # noqa: F401  (the models register themselves when imported)
+
     models = tuple(ScenarioBase.MODELS.values())
     union = models[0] if len(models) == 1 else typing.Union[models]  # type: ignore[valid-type]
     return TypeAdapter(typing.Annotated[union, Field(discriminator="model")])
