@@ -128,6 +128,33 @@ def _fields(t: Any) -> list[str] | None:
 
 
 # ---------------------------------------------------------------------------------------------
+# bounds that keep a run's arithmetic finite and its memory bounded
+#
+# None of these is a behavioural figure: each is far beyond any scenario's value, and is there so
+# that a value ``scsim scenario check`` accepts also runs (no overflow, no NaN, no absurd
+# allocation); probabilities and shares are bounded by [0, 1] where they are declared.
+
+MAX_TICKS = 100_000
+"""The most ticks a run may have, and the longest span in ticks a scenario may give (delays,
+listings, windows, semesters): tick arithmetic stays inside 32-bit integers."""
+MAX_RATE = 10_000.0
+"""The highest weekly rate of events per citizen a scenario may give (about one a minute, around
+the clock): event counts are 32-bit integers and every event drawn is an entry of an array."""
+MAX_FACTOR = 1e6
+"""The largest multiplier, ratio, odds, weight or power base a scenario may give (and, where zero
+makes no sense, 1 / MAX_FACTOR the smallest): products of a few of them stay finite in single
+precision (3.4e38)."""
+MAX_SCALE = 1e6
+"""The largest magnitude of a value on a scale: scores and their bounds, thresholds, points per
+event, ratings, perceptions, their spreads."""
+MAX_SCORE_RANGE = 100_000.0
+"""The widest score range (``max - min``): score quantiles come from a histogram at 0.1-point
+bins, a million bins at most."""
+MAX_NAMES = 127
+"""The most tiers or perks (their indices are 8-bit integers)."""
+
+
+# ---------------------------------------------------------------------------------------------
 # what the engine needs
 
 
@@ -137,7 +164,7 @@ class EngineConfig(Config):
     chunk_size: int = Field(1 << 20, gt=0, description="citizens processed together; never changes results")
     panel_size: int = Field(1000, ge=0, description="tracked citizens whose full trajectories are stored (panel.parquet)")
     memory_limit_gib: float | None = Field(None, gt=0, description="refuse runs estimated above this; default: the memory available")
-    checkpoint_every: int = Field(26, ge=0, description="ticks between checkpoints of a run written to a folder (0: never)")
+    checkpoint_every: int = Field(26, ge=0, le=MAX_TICKS, description="ticks between checkpoints of a run written to a folder (0: never)")
     threads: int = Field(0, ge=0, le=256, description="threads of the compiled kernels and of blocks of citizens (0: one per core); never changes results")
     reuse_memory: bool = Field(True, description="keep freed memory in the process for the next large array instead of returning it to the system (glibc; faster, never changes results)")
 
@@ -153,7 +180,7 @@ class ScenarioBase(Config):
     system: bool = Field(True, description="false for a control twin: the world runs, nothing follows from the scores")
     seed: int = Field(42, ge=0, lt=2**63)
     population: int = Field(100_000, ge=10, le=2**32 - 1)
-    ticks: int = Field(104, ge=1, le=100_000)
+    ticks: int = Field(104, ge=1, le=MAX_TICKS)
     engine: EngineConfig = Field(default_factory=EngineConfig)
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False, populate_by_name=True)
@@ -172,6 +199,20 @@ class ScenarioBase(Config):
         args = typing.get_args(field.annotation) if field is not None else ()
         if typing.get_origin(field.annotation) is Literal and len(args) == 1:
             ScenarioBase.MODELS[args[0]] = cls
+
+    @model_validator(mode="after")
+    def _within_memory_limit(self):
+        # a limit the scenario gives is checked here, so that `scenario check` refuses what `run`
+        # would (the memory available, when no limit is given, is the machine's, checked at run)
+        limit = self.engine.memory_limit_gib
+        if limit is not None:
+            from .memory import estimate_memory
+
+            need = estimate_memory(self)
+            if need > limit * 2**30:
+                raise ValueError(f"engine.memory_limit_gib: {limit:g} GiB is below the estimated peak of "
+                                 f"{need / 2**30:.2f} GiB for {self.population:,} citizens; raise it or lower population")
+        return self
 
     def build_modules(self) -> list:
         """The model's modules, in the order a tick runs them."""
@@ -198,6 +239,7 @@ class ScenarioBase(Config):
 
 
 __all__ = ["Config", "Switchable", "needed", "EngineConfig", "ScenarioBase", "nearest", "scenario_from_dict",
+           "MAX_TICKS", "MAX_RATE", "MAX_FACTOR", "MAX_SCALE", "MAX_SCORE_RANGE", "MAX_NAMES",
            "validation_message", "scenario_adapter", "did_you_mean", "check_name", "keys_at",
            "Field", "field_validator", "model_validator", "Literal", "math"]
 
