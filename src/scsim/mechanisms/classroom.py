@@ -39,9 +39,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine.config import Config, Field, model_validator
+from ..engine.config import MAX_FACTOR, MAX_SCALE, MAX_TICKS, Config, Field, model_validator
 from ..engine.module import Module
-from .sanctions import TierConfig, tier_index
+from .sanctions import TierConfig, check_tiers, tier_index
 from .scoring import score_summary
 
 COLUMNS = ("stars", "stars_deserved", "star_inflation", "disputes", "janitorial_duty", "janitorial_duty_wrongful",
@@ -52,31 +52,31 @@ class CategoryConfig(Config):
     """A red-star category of the chart."""
 
     quantifiable: bool = Field(description="a count (minutes late) rather than the teacher's impression")
-    noise: float = Field(ge=0, description="sd of the teacher's perception of the pupil's conduct")
+    noise: float = Field(ge=0, le=MAX_SCALE, description="sd of the teacher's perception of the pupil's conduct")
     bias_share: float = Field(ge=0, le=1, description="share of the teacher's inflation that reaches this category")
 
 
 class BetaConfig(Config):
-    a: float = Field(gt=0)
-    b: float = Field(gt=0)
+    a: float = Field(ge=1 / MAX_FACTOR, le=MAX_FACTOR)
+    b: float = Field(ge=1 / MAX_FACTOR, le=MAX_FACTOR)
 
 
 class ClassroomConfig(Config):
     """The Stars of Xingqiao (MODEL.md section 8): one school, classes of pupils."""
 
-    class_size: int = Field(ge=2, description="pupils per class")
-    semester_weeks: int = Field(ge=1, description="weeks per semester; treats and bonuses at its end")
-    bar: float = Field(description="a star when the teacher's perception of conduct clears this bar")
+    class_size: int = Field(ge=2, le=2**32 - 1, description="pupils per class")
+    semester_weeks: int = Field(ge=1, le=MAX_TICKS, description="weeks per semester; treats and bonuses at its end")
+    bar: float = Field(ge=-MAX_SCALE, le=MAX_SCALE, description="a star when the teacher's perception of conduct clears this bar")
     categories: dict[str, CategoryConfig] = Field(min_length=1)
     conduct: BetaConfig = Field(description="pupils' conduct propensity ~ Beta(a, b)")
     teacher_honesty: BetaConfig = Field(description="teachers' honesty ~ Beta(a, b)")
-    weekly_noise: float = Field(ge=0, description="sd of a pupil's conduct from week to week")
-    teacher_bonus: float = Field(ge=0, description="bonus to the teacher of the class with most stars in a semester (0: none)")
-    inflation_rate: float = Field(ge=0, description="perception added per week per unit of bonus by a fully dishonest teacher")
-    rivalry: float = Field(ge=0, description="extra inflation per unit of the class's star gap to the leading class (share of stars)")
-    max_bias: float = Field(ge=0, description="largest inflation of the teacher's perception")
+    weekly_noise: float = Field(ge=0, le=MAX_SCALE, description="sd of a pupil's conduct from week to week")
+    teacher_bonus: float = Field(ge=0, le=MAX_FACTOR, description="bonus to the teacher of the class with most stars in a semester (0: none)")
+    inflation_rate: float = Field(ge=0, le=MAX_FACTOR, description="perception added per week per unit of bonus by a fully dishonest teacher")
+    rivalry: float = Field(ge=0, le=MAX_FACTOR, description="extra inflation per unit of the class's star gap to the leading class (share of stars)")
+    max_bias: float = Field(ge=0, le=MAX_SCALE, description="largest inflation of the teacher's perception")
     semester_reset: float = Field(ge=0, le=1, description="share of a teacher's inflation removed when a new semester starts")
-    effort: float = Field(ge=0, description="conduct a pupil gains per week after Friday janitorial duty (and keeps)")
+    effort: float = Field(ge=0, le=MAX_SCALE, description="conduct a pupil gains per week after Friday janitorial duty (and keeps)")
     dispute_divergent: float = Field(ge=0, le=1, description="chance parents dispute a star decision that diverges from true conduct")
     dispute_unquantifiable: float = Field(ge=0, le=1, description="chance parents dispute a star denied in an unquantifiable category")
     dispute_inflation: float = Field(ge=0, le=1, description="chance per unit of the class's star surplus (given minus deserved, share of decisions) that parents protest mass inflation in a week")
@@ -89,9 +89,7 @@ class ClassroomModuleConfig(Config):
 
     @model_validator(mode="after")
     def _check(self):
-        mins = [t.min for t in self.tiers]
-        if mins != sorted(mins):
-            raise ValueError("tiers must be listed from the lowest min to the highest")
+        check_tiers(self.tiers)
         return self
 
 

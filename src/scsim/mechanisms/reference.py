@@ -24,10 +24,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ..engine.config import Config, Field, model_validator
+from ..engine.config import MAX_FACTOR, MAX_RATE, MAX_SCALE, Config, Field, model_validator
 from ..engine.module import Module
 from ..engine.streams import PARALLEL_FROM, _two
-from .sanctions import TierConfig, tier_index
+from .sanctions import TierConfig, check_tiers, tier_index
 
 EVENTS = ("on_time", "late", "traffic", "critical")
 
@@ -35,21 +35,21 @@ EVENTS = ("on_time", "late", "traffic", "critical")
 class ReferenceConfig(Config):
     """The reference model's figures (MODEL.md section 12)."""
 
-    start: float
+    start: float = Field(ge=-MAX_SCALE, le=MAX_SCALE)
     decay: float = Field(gt=0, le=1)
     alpha: float = Field(ge=0, lt=1)
-    min: float
-    max: float
-    on_time_rate: float = Field(ge=0)
-    on_time_points: float
-    late_rate: float = Field(ge=0)
-    late_points: float
-    late_double_below: float = Field(description="late payments count late_factor times while the score is below this")
-    late_factor: float = Field(ge=0, description="how many times a late payment counts below late_double_below")
-    traffic_rate: float = Field(ge=0)
-    traffic_points: float
-    critical_rate: float = Field(ge=0, description="times dissent c_i ~ U(0, 1)")
-    critical_points: float
+    min: float = Field(ge=-MAX_SCALE, le=MAX_SCALE)
+    max: float = Field(ge=-MAX_SCALE, le=MAX_SCALE)
+    on_time_rate: float = Field(ge=0, le=MAX_RATE)
+    on_time_points: float = Field(ge=-MAX_SCALE, le=MAX_SCALE)
+    late_rate: float = Field(ge=0, le=MAX_RATE)
+    late_points: float = Field(ge=-MAX_SCALE, le=MAX_SCALE)
+    late_double_below: float = Field(ge=-MAX_SCALE, le=MAX_SCALE, description="late payments count late_factor times while the score is below this")
+    late_factor: float = Field(ge=0, le=MAX_FACTOR, description="how many times a late payment counts below late_double_below")
+    traffic_rate: float = Field(ge=0, le=MAX_RATE)
+    traffic_points: float = Field(ge=-MAX_SCALE, le=MAX_SCALE)
+    critical_rate: float = Field(ge=0, le=MAX_RATE, description="times dissent c_i ~ U(0, 1)")
+    critical_points: float = Field(ge=-MAX_SCALE, le=MAX_SCALE)
 
     @model_validator(mode="after")
     def _check(self):
@@ -61,6 +61,11 @@ class ReferenceConfig(Config):
 class ReferenceModuleConfig(Config):
     reference: ReferenceConfig
     tiers: list[TierConfig] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self):
+        check_tiers(self.tiers)
+        return self
 
 
 def _uniforms(tick, slot_a, slot_b, k0, k1, u):  # pragma: no cover - compiled

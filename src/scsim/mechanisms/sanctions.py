@@ -25,19 +25,33 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine.config import Config, Field, model_validator
+from ..engine.config import MAX_FACTOR, MAX_NAMES, MAX_SCALE, MAX_TICKS, Config, Field, model_validator
 from ..engine.module import Module
 
 
 class TierConfig(Config):
     name: str = Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9_+\-]+$")
-    min: float = Field(description="lowest score of the tier")
+    min: float = Field(ge=-MAX_SCALE, le=MAX_SCALE, description="lowest score of the tier")
 
 
 class PerkConfig(Config):
     name: str = Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9_+\-]+$")
-    min_score: float
+    min_score: float = Field(ge=-MAX_SCALE, le=MAX_SCALE)
     description: str = ""
+
+
+def check_tiers(tiers: list[TierConfig]) -> None:
+    """Tiers are listed lowest first, under distinct names (each names a column), and fit their
+    8-bit index."""
+    mins = [t.min for t in tiers]
+    if mins != sorted(mins):
+        raise ValueError("tiers must be listed from the lowest min to the highest")
+    names = [t.name for t in tiers]
+    if len(set(names)) != len(names):
+        dup = next(n for i, n in enumerate(names) if n in names[:i])
+        raise ValueError(f"tiers: two tiers share the name {dup!r}")
+    if len(tiers) > MAX_NAMES:
+        raise ValueError(f"tiers: {len(tiers)} tiers, at most {MAX_NAMES}")
 
 
 class BanConfig(Config):
@@ -47,10 +61,10 @@ class BanConfig(Config):
 
 class BlacklistConfig(Config):
     enabled: bool = True
-    duration: int = Field(ge=1, description="ticks on the list for a first listing")
-    repeat_extension_min: int = Field(ge=0, description="ticks added for a repeat offence, at least")
-    repeat_extension_max: int = Field(ge=0, description="... and at most")
-    max_duration: int = Field(ge=1, description="ticks on the list at most")
+    duration: int = Field(ge=1, le=MAX_TICKS, description="ticks on the list for a first listing")
+    repeat_extension_min: int = Field(ge=0, le=MAX_TICKS, description="ticks added for a repeat offence, at least")
+    repeat_extension_max: int = Field(ge=0, le=MAX_TICKS, description="... and at most")
+    max_duration: int = Field(ge=1, le=MAX_TICKS, description="ticks on the list at most")
     pay_rate: float = Field(ge=0, le=1, description="weekly chance a listed citizen of median income pays")
     bans: list[BanConfig] = Field(min_length=1, description="what a listed citizen is banned from")
 
@@ -63,29 +77,24 @@ class BlacklistConfig(Config):
 
 class SanctionsConfig(Config):
     enabled: bool = True
-    slow_internet_below: float | None = Field(None, description="slower internet below this score (absent: never)")
-    job_restriction_below: float | None = Field(None, description="job restrictions below this score (absent: never)")
-    loan_denied_below: float | None = Field(None, description="bank loans denied below this score (absent: never)")
+    slow_internet_below: float | None = Field(None, ge=-MAX_SCALE, le=MAX_SCALE, description="slower internet below this score (absent: never)")
+    job_restriction_below: float | None = Field(None, ge=-MAX_SCALE, le=MAX_SCALE, description="job restrictions below this score (absent: never)")
+    loan_denied_below: float | None = Field(None, ge=-MAX_SCALE, le=MAX_SCALE, description="bank loans denied below this score (absent: never)")
     income_cut: float = Field(ge=0, le=1, description="income lost under job restrictions")
     trip_cut: float = Field(ge=0, le=1, description="trips lost under a travel ban (blacklist)")
     internet_cut: float = Field(ge=0, le=1, description="posts and gaming lost on slow internet")
-    loan_default_boost: float = Field(ge=0, description="relative rise of defaults when loans are denied")
+    loan_default_boost: float = Field(ge=0, le=MAX_FACTOR, description="relative rise of defaults when loans are denied")
     blacklist: BlacklistConfig
 
 
 class SanctionsModuleConfig(Config):
     tiers: list[TierConfig] = Field(min_length=1)
-    perks: list[PerkConfig] = Field(default_factory=list)
+    perks: list[PerkConfig] = Field(default_factory=list, max_length=MAX_NAMES)
     sanctions: SanctionsConfig
 
     @model_validator(mode="after")
     def _check(self):
-        mins = [t.min for t in self.tiers]
-        if mins != sorted(mins):
-            raise ValueError("tiers must be listed from the lowest min to the highest")
-        names = [t.name for t in self.tiers]
-        if len(set(names)) != len(names):
-            raise ValueError("tiers: two tiers share a name")
+        check_tiers(self.tiers)
         return self
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from ..engine.config import Field, ScenarioBase
+from ..engine.config import Field, ScenarioBase, model_validator
 from ..mechanisms.network import GraphConfig, SocialGraph, load_edge_list
 from ..mechanisms.people import Demography, DemographyConfig
 from ..mechanisms.reference import Reference, ReferenceConfig, ReferenceModuleConfig
@@ -23,6 +23,11 @@ class ReferenceScenario(ScenarioBase):
     graph: GraphConfig
     reference: ReferenceConfig
     tiers: list[TierConfig] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _cross(self):
+        ReferenceModuleConfig(reference=self.reference, tiers=self.tiers)
+        return self
 
     @property
     def mean_degree(self) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from ..engine.config import Field, ScenarioBase
+from ..engine.config import Field, ScenarioBase, model_validator
 from ..mechanisms.classroom import Classroom, ClassroomConfig, ClassroomModuleConfig
 from ..mechanisms.sanctions import TierConfig
 
@@ -18,6 +18,11 @@ class XingqiaoScenario(ScenarioBase):
     model: Literal["xingqiao"] = Field(description="the classroom model")
     classroom: ClassroomConfig
     tiers: list[TierConfig] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _cross(self):
+        ClassroomModuleConfig(classroom=self.classroom, tiers=self.tiers)
+        return self
 
     def memory_per_citizen(self) -> float:
         return 200 + 40 * len(self.classroom.categories)
