@@ -28,17 +28,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine.config import Config, Field, Switchable, model_validator, needed
+from ..engine.config import MAX_FACTOR, MAX_SCALE, Config, Field, Switchable, model_validator, needed
 from ..engine.module import Module
 from .people import CIVIL_SERVANT, PROFESSIONAL, STUDENT, TRAITS, WORKER
 
 UNIT_KINDS = ("school_class", "workplace", "village")
+MAX_UNIT = 10_000
+"""The largest unit (members)."""
 
 
 class UnitsConfig(Config):
     """Units of citizens (MODEL.md section 3)."""
 
-    size: int = Field(ge=2, le=10_000, description="members per unit (school class, workplace, village)")
+    size: int = Field(ge=2, le=MAX_UNIT, description="members per unit (school class, workplace, village)")
 
 
 class CollectiveConfig(Switchable):
@@ -50,7 +52,7 @@ class CollectiveConfig(Switchable):
     punish_income: float | None = needed(ge=0, le=1, description="income fine of a punished unit's members for the tick")
     reward_rule: str | None = Field(None, description="optional rule whose ledger receives its points once per tick rewarded")
     punish_rule: str | None = Field(None, description="optional rule whose ledger receives its points once per tick punished")
-    min_size: int | None = needed(ge=1, description="units smaller than this are not ranked")
+    min_size: int | None = needed(ge=1, le=MAX_UNIT, description="units smaller than this are not ranked")
 
     @model_validator(mode="after")
     def _check(self):
@@ -62,9 +64,9 @@ class CollectiveConfig(Switchable):
 class SupervisorsConfig(Switchable):
     """Supervisors rate their members; a bonus growing with the unit's aggregate inflates ratings."""
 
-    bonus_slope: float | None = needed(ge=0, description="supervisor's bonus per point of the unit's mean score above the population mean (0: no bonus, no inflation)")
-    inflation_rate: float | None = needed(ge=0, description="rating points added per tick per unit of bonus_slope by a fully dishonest supervisor")
-    max_bias: float | None = needed(ge=0, description="largest inflation of a rating (rating points, on the 1-5 scale)")
+    bonus_slope: float | None = needed(ge=0, le=MAX_FACTOR, description="supervisor's bonus per point of the unit's mean score above the population mean (0: no bonus, no inflation)")
+    inflation_rate: float | None = needed(ge=0, le=MAX_FACTOR, description="rating points added per tick per unit of bonus_slope by a fully dishonest supervisor")
+    max_bias: float | None = needed(ge=0, le=MAX_SCALE, description="largest inflation of a rating (rating points, on the 1-5 scale)")
     honesty_trait: str | None = needed(description="latent trait that restrains a supervisor (inflation scales with 1 - trait)")
     audit_rate: float | None = needed(ge=0, le=1, description="weekly chance a supervisor is audited and the bias reset to 0")
 

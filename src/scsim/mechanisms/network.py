@@ -14,7 +14,7 @@ from typing import Literal
 
 import numpy as np
 
-from ..engine.config import Config, Field, model_validator
+from ..engine.config import MAX_TICKS, Config, Field, model_validator
 from ..engine.module import Module
 from ..errors import ScsimError
 
@@ -23,14 +23,14 @@ class GraphConfig(Config):
     """How the social graph is made (MODEL.md section 3)."""
 
     kind: Literal["dcsbm", "watts_strogatz", "barabasi_albert", "erdos_renyi", "edgelist"]
-    mean_degree: float = Field(gt=0, le=5000, description="mean number of friends")
+    mean_degree: float = Field(ge=1, le=5000, description="mean number of friends (at least 1: a sparser graph may draw no tie at all)")
     degree_sigma: float = Field(1.0, ge=0, le=3, description="log-normal spread of degrees (dcsbm)")
     within_region: float = Field(0.85, ge=0, le=1, description="share of ties inside the region (dcsbm)")
     age_homophily: float = Field(0.5, ge=0, le=1, description="share of within-region ties drawn near in age (dcsbm)")
-    max_degree: int = Field(5000, ge=1, description="no citizen has more friends than this")
+    max_degree: int = Field(5000, ge=1, le=2**31 - 1, description="no citizen has more friends than this")
     rewire_p: float = Field(0.1, ge=0, le=1, description="Watts-Strogatz rewiring probability")
     path: str | None = Field(None, description="edge list for kind = 'edgelist'")
-    measure_every: int = Field(13, ge=1, description="ticks between the network measures (assortativity, components); carried in between")
+    measure_every: int = Field(13, ge=1, le=MAX_TICKS, description="ticks between the network measures (assortativity, components); carried in between")
 
     @model_validator(mode="after")
     def _check(self):

@@ -26,9 +26,11 @@ model runs on it alone.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from ..engine.config import Config, Field, model_validator
+from ..engine.config import MAX_FACTOR, Config, Field, model_validator
 from ..engine.module import Module
 
 OCCUPATIONS = ("student", "worker", "professional", "civil_servant", "unemployed", "retired")
@@ -51,12 +53,14 @@ class DemographyConfig(Config):
     share_60_plus: float = Field(ge=0, le=1, description="share aged 60 and over")
     male_share: float = Field(ge=0, le=1)
     urban_share: float = Field(ge=0, le=1)
-    regions: dict[str, float] = Field(min_length=1, description="region name -> population weight")
+    regions: dict[str, float] = Field(min_length=1, max_length=2**15 - 1, description="region name -> population weight")
 
     @model_validator(mode="after")
     def _check(self):
         if any(not w > 0 for w in self.regions.values()):
             raise ValueError("regions must map each region name to a positive weight")
+        if not math.isfinite(sum(self.regions.values())):
+            raise ValueError("regions: the weights must add up to a finite number")
         return self
 
 
@@ -68,16 +72,16 @@ class PlatformConfig(Config):
     credit_record: float = Field(ge=0, le=1)
     internet: float = Field(ge=0, le=1)
     phone: float = Field(ge=0, le=1)
-    urban_odds: float = Field(gt=0, description="odds multiplier for urban citizens")
-    young_odds: float = Field(gt=0, description="odds multiplier for citizens younger than young_below")
+    urban_odds: float = Field(ge=1 / MAX_FACTOR, le=MAX_FACTOR, description="odds multiplier for urban citizens")
+    young_odds: float = Field(ge=1 / MAX_FACTOR, le=MAX_FACTOR, description="odds multiplier for citizens younger than young_below")
     young_below: int = Field(gt=0, le=120, description="age under which a citizen counts as young")
 
 
 class TraitConfig(Config):
     """Beta(a, b) distribution of a latent trait in [0, 1]."""
 
-    a: float = Field(gt=0)
-    b: float = Field(gt=0)
+    a: float = Field(ge=1 / MAX_FACTOR, le=MAX_FACTOR)
+    b: float = Field(ge=1 / MAX_FACTOR, le=MAX_FACTOR)
 
 
 class OccupationBand(Config):
@@ -105,8 +109,8 @@ class ChildrenConfig(Config):
 
     parent_age_min: int = Field(ge=0, le=120, description="ages at which citizens have the higher mean")
     parent_age_max: int = Field(ge=0, le=120)
-    mean: float = Field(ge=0, description="mean number of children at parents' ages")
-    mean_other: float = Field(ge=0, description="mean at other ages")
+    mean: float = Field(ge=0, le=127, description="mean number of children at parents' ages")
+    mean_other: float = Field(ge=0, le=127, description="mean at other ages")
     max: int = Field(ge=0, le=127, description="children counted at most")
     infant_age_max: int = Field(ge=0, le=120, description="parents up to this age have a younger child more often")
     infant_share: float = Field(ge=0, le=1, description="share of parents (parent_age_min to infant_age_max) whose youngest is an infant")
@@ -116,8 +120,8 @@ class ChildrenConfig(Config):
 class PeopleConfig(DemographyConfig):
     """The whole synthetic population of MODEL.md section 2."""
 
-    income_median_urban: float = Field(gt=0, description="yuan a year")
-    income_urban_rural_ratio: float = Field(gt=0)
+    income_median_urban: float = Field(ge=1 / MAX_FACTOR, le=MAX_FACTOR**2, description="yuan a year")
+    income_urban_rural_ratio: float = Field(ge=1 / MAX_FACTOR, le=MAX_FACTOR)
     income_sigma: float = Field(gt=0, le=5, description="log-normal spread of income")
     occupation_income: dict[str, float] = Field(description="income multiplier of each occupation")
     occupations: list[OccupationBand] = Field(min_length=1, description="occupation shares by age band, youngest band first")
@@ -143,6 +147,10 @@ class PeopleConfig(DemographyConfig):
             if extra:
                 raise ValueError(f"occupation_income: unknown occupation {extra[0]!r}{did_you_mean(extra[0], OCCUPATIONS)}")
             raise ValueError(f"occupation_income must give every occupation: {list(OCCUPATIONS)}")
+        for k, v in self.occupation_income.items():
+            if not 1 / MAX_FACTOR <= v <= MAX_FACTOR:
+                raise ValueError(f"occupation_income.{k}: expected a multiplier between {1 / MAX_FACTOR:g} and "
+                                 f"{MAX_FACTOR:g} (got {v!r})")
         ages = [b.below for b in self.occupations]
         if ages != sorted(ages) or ages[-1] <= self.age_max:
             raise ValueError("occupations: bands must be listed youngest first, the last one covering age_max")

@@ -28,7 +28,8 @@ from typing import Literal
 
 import numpy as np
 
-from ..engine.config import Config, Field, did_you_mean, field_validator, model_validator
+from ..engine.config import (MAX_FACTOR, MAX_SCALE, MAX_SCORE_RANGE, Config, Field, did_you_mean, field_validator,
+                             model_validator)
 from ..engine.module import Module
 from .sources import CATALOGUE
 
@@ -42,22 +43,24 @@ class ScoreConfig(Config):
     """How the score is made from the ledgers (MODEL.md section 5)."""
 
     kind: Literal["sesame", "points"] = Field(description="sesame: weighted dimensions; points: a points ledger (Rongcheng)")
-    base: float = Field(description="starting score")
-    min: float
-    max: float
+    base: float = Field(ge=-MAX_SCALE, le=MAX_SCALE, description="starting score")
+    min: float = Field(ge=-MAX_SCALE, le=MAX_SCALE)
+    max: float = Field(ge=-MAX_SCALE, le=MAX_SCALE)
     dimensions: dict[str, float] = Field(min_length=1, description="dimension -> weight (points ledgers: weights unused)")
     transparent: bool = Field(description="citizens see the rules and weights (true) or not (false, the article)")
-    grade_cap: float | None = Field(None, description="score cap while a rule with grade_cap is active (points ledger)")
-    grade_cap_until: float | None = Field(None, gt=0, description="a grade-cap rule is active while its ledger holds at least this many points (absolute)")
+    grade_cap: float | None = Field(None, ge=-MAX_SCALE, le=MAX_SCALE, description="score cap while a rule with grade_cap is active (points ledger)")
+    grade_cap_until: float | None = Field(None, gt=0, le=MAX_SCALE, description="a grade-cap rule is active while its ledger holds at least this many points (absolute)")
 
     @model_validator(mode="after")
     def _check(self):
         if self.max <= self.min:
             raise ValueError("max must be greater than min")
+        if self.max - self.min > MAX_SCORE_RANGE:
+            raise ValueError(f"max - min must be at most {MAX_SCORE_RANGE:g} score points (got {self.max - self.min:g})")
         if not self.min <= self.base <= self.max:
             raise ValueError("base must lie between min and max")
-        if any(w < 0 for w in self.dimensions.values()):
-            raise ValueError("dimensions must map names to non-negative weights")
+        if any(not 0 <= w <= MAX_FACTOR for w in self.dimensions.values()):
+            raise ValueError(f"dimensions must map names to weights between 0 and {MAX_FACTOR:g}")
         return self
 
 
@@ -71,12 +74,19 @@ class RuleConfig(Config):
     """One rule of the rulebook."""
 
     event: str = Field(description="'source.event' of the sources' catalogue, e.g. 'courts.traffic_violation'")
-    points: float = Field(description="points per event, in dimension units")
+    points: float = Field(ge=-MAX_SCALE, le=MAX_SCALE, description="points per event, in dimension units")
     dimension: str
     half_life: float = Field(ge=0, description="ticks; 0 means points never decay")
-    cap_per_tick: int | None = Field(None, ge=1, description="events counted per tick at most")
-    cap: float | None = Field(None, gt=0, description="bound on the absolute value of the rule's ledger")
+    cap_per_tick: int | None = Field(None, ge=1, le=2**31 - 1, description="events counted per tick at most")
+    cap: float | None = Field(None, gt=0, le=MAX_SCALE, description="bound on the absolute value of the rule's ledger")
     grade_cap: bool = Field(False, description="while active, the score cannot exceed score.grade_cap")
+
+    @field_validator("points")
+    @classmethod
+    def _representable(cls, points: float) -> float:
+        if points != 0 and abs(points) < 1 / MAX_FACTOR:
+            raise ValueError(f"expected 0 or at least {1 / MAX_FACTOR:g} points in absolute value")
+        return points
 
     @field_validator("event")
     @classmethod

@@ -30,6 +30,7 @@ measures read it, the system never sees it.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -37,7 +38,7 @@ import numpy as np
 from pydantic import create_model
 from scipy.special import ndtr
 
-from ..engine.config import Config, Field, Switchable, check_name, model_validator, needed
+from ..engine.config import MAX_FACTOR, MAX_RATE, MAX_SCALE, Config, Field, Switchable, check_name, model_validator, needed
 from ..engine.exchange import Groups
 from ..engine.module import Module
 from .people import PROFESSIONAL, TRAITS
@@ -110,8 +111,8 @@ class Response(Config):
     (``income``: effective income over the median). Without a response the rate is constant."""
 
     trait: str | None = Field(None, description="latent trait the rate follows (dissent: the current disposition)")
-    intercept: float = Field(1.0, description="factor at trait 0")
-    slope: float = Field(0.0, description="change of the factor per unit of the trait")
+    intercept: float = Field(1.0, ge=0, le=MAX_FACTOR, description="factor at trait 0")
+    slope: float = Field(0.0, ge=-MAX_FACTOR, le=MAX_FACTOR, description="change of the factor per unit of the trait")
     strain: float = Field(0.0, ge=-5, le=5, description="power of financial strain")
     income: float = Field(0.0, ge=-5, le=5, description="power of effective income over the median")
 
@@ -121,15 +122,22 @@ class Response(Config):
             check_name(self.trait, TRAITS, "trait")
         elif self.slope != 0:
             raise ValueError("slope needs a trait")
+        if self.intercept + self.slope < 0:  # a trait lies in [0, 1]: the factor is never negative
+            raise ValueError(f"intercept + slope must not be negative (the factor at trait 1 would be a negative "
+                             f"rate; got {self.intercept:g} + {self.slope:g})")
         return self
+
+    def peak(self) -> float:
+        """The largest factor ``intercept + slope * trait`` over traits in [0, 1]."""
+        return max(self.intercept, self.intercept + self.slope) if self.trait is not None else self.intercept
 
 
 class StrainConfig(Config):
     """Financial strain ``clip((median income / effective income) ** exponent, min, max)``."""
 
     exponent: float = Field(ge=0, le=5)
-    min: float = Field(gt=0)
-    max: float = Field(gt=0)
+    min: float = Field(ge=1 / MAX_FACTOR, le=MAX_FACTOR)
+    max: float = Field(ge=1 / MAX_FACTOR, le=MAX_FACTOR)
 
     @model_validator(mode="after")
     def _check(self):
@@ -147,11 +155,12 @@ def _table(name: str, keys: tuple[str, ...], typ, required: bool, doc: str, **co
 
 
 class CommerceParams(Config):
-    diapers_without_infant: float = Field(ge=0, description="diaper purchases of a citizen without an infant, relative to a parent of one")
+    diapers_without_infant: float = Field(ge=0, le=MAX_FACTOR, description="diaper purchases of a citizen without an infant, relative to a parent of one")
 
 
 class GamingParams(Config):
-    idleness_slope: float = Field(description="hours played grow as exp(idleness_slope * idleness)")
+    idleness_slope: float = Field(ge=-math.log(MAX_FACTOR), le=math.log(MAX_FACTOR),
+                                  description="hours played grow as exp(idleness_slope * idleness)")
     max_hours: float = Field(gt=0, le=168, description="mean hours a week at most")
     idle_hours: float = Field(ge=0, le=168, description="a week over this many hours marks the player idle")
 
@@ -161,11 +170,11 @@ class CourtsParams(Config):
 
 
 class RatingsParams(Config):
-    noise: float = Field(gt=0, description="sd of a rating around the rated one's true performance")
-    true_intercept: float = Field(description="true performance = true_intercept + true_slope * diligence (1-5 scale)")
-    true_slope: float = Field(description="see true_intercept")
-    high_above: float = Field(description="a rating above this is high")
-    low_below: float = Field(description="a rating below this is low")
+    noise: float = Field(ge=1 / MAX_FACTOR, le=MAX_SCALE, description="sd of a rating around the rated one's true performance")
+    true_intercept: float = Field(ge=-MAX_SCALE, le=MAX_SCALE, description="true performance = true_intercept + true_slope * diligence (1-5 scale)")
+    true_slope: float = Field(ge=-MAX_SCALE, le=MAX_SCALE, description="see true_intercept")
+    high_above: float = Field(ge=-MAX_SCALE, le=MAX_SCALE, description="a rating above this is high")
+    low_below: float = Field(ge=-MAX_SCALE, le=MAX_SCALE, description="a rating below this is low")
 
     @model_validator(mode="after")
     def _check(self):
@@ -176,7 +185,7 @@ class RatingsParams(Config):
 
 class SocialMediaParams(Config):
     critical_base: float = Field(ge=0, le=1, description="share of posts that are critical at dissent 0")
-    critical_dissent: float = Field(ge=0, description="added share of critical posts per unit of dissent")
+    critical_dissent: float = Field(ge=0, le=MAX_FACTOR, description="added share of critical posts per unit of dissent")
     critical_max: float = Field(ge=0, le=1, description="largest share of posts that are critical")
     supportive_share: float = Field(ge=0, le=1, description="share of the other posts that are supportive")
     recall: float = Field(ge=0, le=1, description="share of critical posts the monitor flags")
@@ -184,9 +193,15 @@ class SocialMediaParams(Config):
 
 
 class ClinicsParams(Config):
-    two_children_factor: float = Field(ge=0, description="added reports (relative) for women with two or more children")
+    two_children_factor: float = Field(ge=0, le=MAX_FACTOR, description="added reports (relative) for women with two or more children")
     age_min: int = Field(ge=0, le=120, description="youngest woman the clinics report on")
     age_max: int = Field(ge=0, le=120, description="oldest woman the clinics report on")
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.age_max < self.age_min:
+            raise ValueError("age_max must be at least age_min")
+        return self
 
 
 PARAMS: dict[str, type[Config]] = {"commerce": CommerceParams, "gaming": GamingParams, "courts": CourtsParams,
@@ -196,10 +211,10 @@ PARAMS: dict[str, type[Config]] = {"commerce": CommerceParams, "gaming": GamingP
 def _source_config(src: str) -> type[Config]:
     title = "".join(w.capitalize() for w in src.split("_"))
     rates = _table(f"{title}Rates", RATE_KEYS[src], float, True, f"Weekly base rates of {src} per covered citizen.",
-                   ge=0)
+                   ge=0, le=MAX_RATE)
     response = _table(f"{title}Response", RATE_KEYS[src], Response, False, f"How the {src} rates respond.")
     flags = _table(f"{title}FalseFlags", EVENTS[src], float, False,
-                   f"Spurious {src} events per covered citizen per tick (errors).", ge=0)
+                   f"Spurious {src} events per covered citizen per tick (errors).", ge=0, le=MAX_RATE)
     fields: dict = {
         "misattribution": (float | None, needed(ge=0, le=1, description="share of recorded events attributed to another covered citizen of the region")),
         "rates": (rates | None, needed()),
@@ -215,8 +230,59 @@ def _source_config(src: str) -> type[Config]:
 
 SOURCE_CONFIGS: dict[str, type[Config]] = {s: _source_config(s) for s in SOURCES}
 
+
+def peak_rates(cfg, boost: float = 0.0, default_boost: float = 0.0):
+    """``(source, key, rate)``: the highest weekly rate per covered citizen each base rate of an
+    enabled source can reach, before the income response (which depends on the citizens drawn):
+    the rate times the largest factor of its response over traits in [0, 1] and strains in
+    ``[strain.min, strain.max]``, times the source's own multipliers, the purchases of citizens
+    gaming the metric (``boost``) and the defaults of denied loans (``default_boost``)."""
+    st = cfg.strain
+    for s in SOURCES:
+        c = getattr(cfg, s)
+        if not c.enabled or c.rates is None:
+            continue
+        for k in RATE_KEYS[s]:
+            r = getattr(c.response, k)
+            f = 1.0
+            if r is not None:
+                f = r.peak()
+                if r.strain:
+                    f *= max(st.min ** r.strain, st.max ** r.strain)
+            rate = getattr(c.rates, k)
+            p = getattr(c, "params", None)
+            if s == "commerce" and k == "diapers" and p is not None:
+                peak = rate * (max(1.0, p.diapers_without_infant) * f + boost)
+            elif s == "commerce" and k == "books":
+                peak = rate * (f + boost)
+            elif s == "finance" and k == "loan_default":
+                peak = rate * f * (1 + default_boost)
+            elif s == "gaming" and p is not None:
+                peak = min(rate * max(1.0, math.exp(p.idleness_slope)), p.max_hours) * f
+            elif s == "clinics" and p is not None:
+                peak = rate * f * (1 + p.two_children_factor)
+            else:
+                peak = rate * f
+            yield s, k, peak
+
+
+def check_peak_rates(cfg, boost: float = 0.0, default_boost: float = 0.0, prefix: str = "", why: str = "") -> None:
+    """Refuse a base rate that can reach more than :data:`MAX_RATE` events per citizen a week."""
+    for s, k, peak in peak_rates(cfg, boost, default_boost):
+        if not peak <= MAX_RATE:
+            raise ValueError(f"{prefix}{s}.rates.{k}: the weekly rate can reach {peak:.3g} events per citizen with its "
+                             f"response{why} (at most {MAX_RATE:g}); lower the rate or its response")
+
+
+class _SourcesBase(Config):
+    @model_validator(mode="after")
+    def _peaks(self):
+        check_peak_rates(self)
+        return self
+
+
 SourcesConfig = create_model(
-    "SourcesConfig", __base__=Config,
+    "SourcesConfig", __base__=_SourcesBase,
     strain=(StrainConfig, Field(...)),
     **{s: (SOURCE_CONFIGS[s], Field(default_factory=SOURCE_CONFIGS[s])) for s in SOURCES})
 SourcesConfig.__doc__ = ("The ten data sources (MODEL.md section 4) and the financial strain they share; a "

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import gammainc
 
-from ..engine.config import Field, Switchable, needed
+from ..engine.config import MAX_SCALE, MAX_TICKS, Field, Switchable, needed
 from ..engine.exchange import Groups
 from ..engine.module import Module
 
@@ -39,12 +39,12 @@ COLUMNS = ("flagged_citizens", "watchlisted", "watchlisted_without_true_tie", "i
 class SurveillanceConfig(Switchable):
     """Pattern of life and the watchlist (MODEL.md section 9)."""
 
-    every: int | None = needed(ge=1, description="ticks between analyses (the first at tick `every`); columns carry the last value in between")
-    window: int | None = needed(ge=1, description="ticks of metadata counted for an inferred tie")
-    min_contacts: int | None = needed(ge=1, description="k: calls and co-locations in the window that make an inferred tie (1: a single call)")
+    every: int | None = needed(ge=1, le=MAX_TICKS, description="ticks between analyses (the first at tick `every`); columns carry the last value in between")
+    window: int | None = needed(ge=1, le=MAX_TICKS, description="ticks of metadata counted for an inferred tie")
+    min_contacts: int | None = needed(ge=1, le=2**31 - 1, description="k: calls and co-locations in the window that make an inferred tie (1: a single call)")
     hops: int | None = needed(ge=1, le=6, description="h: watchlist everyone within h hops of a flagged citizen on the inferred graph")
     flag_rule: str | None = needed(min_length=1, description="rule whose ledger flags a citizen")
-    flag_points: float | None = needed(gt=0, description="a citizen is flagged when that rule's ledger is at or below -flag_points")
+    flag_points: float | None = needed(gt=0, le=MAX_SCALE, description="a citizen is flagged when that rule's ledger is at or below -flag_points")
     flag_blacklisted: bool = Field(False, description="also flag everyone on the blacklist")
 
 

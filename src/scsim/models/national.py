@@ -27,7 +27,7 @@ from ..mechanisms.network import GraphConfig, SocialGraph, load_edge_list
 from ..mechanisms.people import People, PeopleConfig
 from ..mechanisms.sanctions import PerkConfig, Sanctions, SanctionsConfig, SanctionsModuleConfig, TierConfig
 from ..mechanisms.scoring import NetworkConfig, RuleConfig, ScoreConfig, Scoring, ScoringConfig
-from ..mechanisms.sources import Sources, SourcesConfig
+from ..mechanisms.sources import Sources, SourcesConfig, check_peak_rates
 from ..mechanisms.surveillance import Surveillance, SurveillanceConfig
 
 KEPT_EVENTS = ("courts.judgement_unpaid",)
@@ -59,6 +59,11 @@ class NationalScenario(ScenarioBase):
     def _cross(self):
         ScoringConfig(score=self.score, network=self.network, rules=self.rules)
         SanctionsModuleConfig(tiers=self.tiers, perks=self.perks, sanctions=self.sanctions)
+        boost = self.behaviour.gaming.boost if self.behaviour.on("gaming") and self.system else 0.0
+        default_boost = self.sanctions.loan_default_boost if self.sanctions.enabled and self.system else 0.0
+        if boost or default_boost:
+            check_peak_rates(self.sources, boost or 0.0, default_boost, "sources.",
+                             " and behaviour.gaming.boost, sanctions.loan_default_boost")
         names = list(self.rules)
 
         def rule(value: str | None, where: str) -> None:

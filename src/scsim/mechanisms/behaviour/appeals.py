@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...engine.config import Field, Switchable, needed
+from ...engine.config import MAX_FACTOR, MAX_TICKS, Field, Switchable, needed
 from ...engine.module import Module
 
 
@@ -18,9 +18,9 @@ class AppealsConfig(Switchable):
 
     rules: list[str] | None = needed(description="rules whose error points can be appealed")
     appeal_prob: float | None = needed(ge=0, le=1, description="chance a citizen who was wrongly flagged this tick appeals")
-    transparent_factor: float | None = needed(ge=0, description="appeal chance multiplier when score.transparent (citizens see why their score fell)")
+    transparent_factor: float | None = needed(ge=0, le=MAX_FACTOR, description="appeal chance multiplier when score.transparent (citizens see why their score fell)")
     win_prob: float | None = needed(ge=0, le=1, description="chance an appeal succeeds")
-    delay: int | None = needed(ge=0, description="ticks from filing to decision")
+    delay: int | None = needed(ge=0, le=MAX_TICKS, description="ticks from filing to decision")
 
 
 class Appeals(Module):

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...engine.config import Field, Switchable, needed
+from ...engine.config import MAX_FACTOR, Field, Switchable, needed
 from ...engine.module import Module
 
 
 class CensorshipConfig(Switchable):
     """Self-censorship: critical posts not written, growing with the perceived risk."""
 
-    sensitivity: float | None = needed(ge=0, description="per score point of perceived risk")
+    sensitivity: float | None = needed(ge=0, le=MAX_FACTOR, description="per score point of perceived risk")
     max_share: float | None = needed(ge=0, le=1, description="largest share of critical posts left unwritten")
-    transparent_factor: float | None = needed(ge=0, description="perceived risk multiplier when score.transparent (the rules are known)")
-    experience_weight: float | None = needed(ge=0, description="extra risk per recent flag on one's own record")
+    transparent_factor: float | None = needed(ge=0, le=MAX_FACTOR, description="perceived risk multiplier when score.transparent (the rules are known)")
+    experience_weight: float | None = needed(ge=0, le=MAX_FACTOR, description="extra risk per recent flag on one's own record")
     rule: str | None = needed(min_length=1, description="the rule that punishes flagged posts")
 
 

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...engine.config import Field, Switchable, needed
+from ...engine.config import MAX_FACTOR, MAX_SCALE, Field, Switchable, needed
 from ...engine.module import Module
 
 
 class GamingConfig(Switchable):
     """Gaming the metric: rewarded purchases (diapers, books) bought for the score."""
 
-    boost: float | None = needed(ge=0, description="extra rewarded purchases (in units of the base rate) of a citizen who games")
+    boost: float | None = needed(ge=0, le=MAX_FACTOR, description="extra rewarded purchases (in units of the base rate) of a citizen who games")
     aware_share: float | None = needed(ge=0, le=1, description="share of citizens who know which purchases are rewarded while the rules are opaque")
-    margin: float | None = needed(ge=0, description="citizens within this many points below a perk or sanction threshold game in full")
+    margin: float | None = needed(ge=0, le=MAX_SCALE, description="citizens within this many points below a perk or sanction threshold game in full")
     base_effort: float | None = needed(ge=0, le=1, description="effort of aware citizens far from any threshold")
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...engine.config import Field, Switchable, needed
+from ...engine.config import MAX_FACTOR, MAX_SCALE, MAX_TICKS, Field, Switchable, needed
 from ...engine.exchange import Groups
 from ...engine.module import Module
 
@@ -24,15 +24,15 @@ from ...engine.module import Module
 class OstracismConfig(Switchable):
     """Checking contacts: cut the friend who drags one's score down most; form new ties."""
 
-    every: int | None = needed(ge=1, description="ticks between contact checks")
+    every: int | None = needed(ge=1, le=MAX_TICKS, description="ticks between contact checks")
     check_share: float | None = needed(ge=0, le=1, description="share of citizens who check their contacts at a check")
     cut_max: float | None = needed(ge=0, le=1, description="probability of cutting the worst drag when the drag is very large")
-    drag_scale: float | None = needed(gt=0, description="drag (score points) at which the cut probability reaches 63% of cut_max")
+    drag_scale: float | None = needed(ge=1 / MAX_FACTOR, le=MAX_SCALE, description="drag (score points) at which the cut probability reaches 63% of cut_max")
     form_rate: float | None = needed(ge=0, le=1, description="chance per check that a citizen below their starting degree proposes ties")
     proposals: int | None = needed(ge=1, le=8, description="rounds of proposals per check; one tie per round while below the starting degree")
     matchmaking_share: float | None = needed(ge=0, le=1, description="share of proposals made through matchmaking (Baihe) instead of friends of friends")
-    matchmaking_tier_weight: float | None = needed(ge=1, description="matchmaking offers a candidate with weight tier_weight**tier (high tiers first)")
-    max_degree: int | None = Field(None, ge=1, description="no new tie beyond this degree; default graph.max_degree")
+    matchmaking_tier_weight: float | None = needed(ge=1, le=MAX_FACTOR, description="matchmaking offers a candidate with weight tier_weight**tier (high tiers first)")
+    max_degree: int | None = Field(None, ge=1, le=2**31 - 1, description="no new tie beyond this degree; default graph.max_degree")
 
 
 class Ostracism(Module):

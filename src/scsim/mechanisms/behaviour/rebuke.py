@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...engine.config import Field, Switchable, needed
+from ...engine.config import MAX_FACTOR, MAX_SCALE, Field, Switchable, needed
 from ...engine.module import Module
 
 
 class RebukeConfig(Switchable):
     """Higher-scoring friends press low scorers, whose dissent falls; it recovers slowly."""
 
-    below: float | None = Field(None, description="only citizens scoring below this are rebuked; default the highest sanction threshold, else the second tier's minimum")
+    below: float | None = Field(None, ge=-MAX_SCALE, le=MAX_SCALE, description="only citizens scoring below this are rebuked; default the highest sanction threshold, else the second tier's minimum")
     rate: float | None = needed(ge=0, le=1, description="weekly share of dissent lost under full pressure")
-    gap_scale: float | None = needed(gt=0, description="friends' mean minus own score (points) that counts as full pressure")
+    gap_scale: float | None = needed(ge=1 / MAX_FACTOR, le=MAX_SCALE, description="friends' mean minus own score (points) that counts as full pressure")
     recovery: float | None = needed(ge=0, le=1, description="weekly share of the gap back to the latent dissent trait regained")
 
 
