@@ -33,6 +33,7 @@ simulate (``scsim runs``, ``scsim query``)."""
 
 def __getattr__(name: str):
     if name in _LAZY:
+        _import_module(".models", __name__)  # the models register themselves (scenarios of any model load)
         value = getattr(_import_module(f".{_LAZY[name]}", __name__), name)
         globals()[name] = value
         return value

@@ -398,6 +398,7 @@ def resume(run_dir: Annotated[Path, typer.Argument(help="Run folder of a run tha
     from ..engine.config import scenario_from_dict
     from ..engine.process import prepare_process
     from ..engine.simulation import Simulation
+    from .. import models  # noqa: F401  (registers the models a checkpoint's scenario may name)
     from ..store import STATUS, RunFolder, tidy_complete
 
     if tidy_complete(run_dir):

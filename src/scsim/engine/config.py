@@ -312,8 +312,10 @@ def scenario_adapter():
     on ``model``)."""
     from pydantic import TypeAdapter
 
-    from .. import models as _registered  # noqa: F401  (the models register themselves when imported)
-
     models = tuple(ScenarioBase.MODELS.values())
+    if not models:
+        from ..errors import ScsimError
+
+        raise ScsimError("no scenario model is registered: import scsim.models (or scsim) first")
     union = models[0] if len(models) == 1 else typing.Union[models]  # type: ignore[valid-type]
     return TypeAdapter(typing.Annotated[union, Field(discriminator="model")])
