@@ -134,3 +134,15 @@ def test_query_reads_a_sweep_table_read_only(capsys, tmp_path):
     assert rc == 0 and "0.3" in out and "7" in out, err
     _refused(capsys, "query", str(sw), f"copy sweep to '{tmp_path}/leak.csv'", match="query: ")
     _refused(capsys, "query", str(tmp_path), "select 1", match="not a run folder")
+
+
+def test_a_scenario_files_graph_path_is_relative_to_the_file(capsys, tmp_path, facebook_path, monkeypatch):
+    import shutil
+
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    shutil.copy(facebook_path, sub / "fb.txt")
+    (sub / "s.toml").write_text('extends = "article"\n[graph]\nkind = "edgelist"\npath = "fb.txt"\n')
+    monkeypatch.chdir(tmp_path)
+    rc, out, err = _cli(capsys, "scenario", "check", "sub/s.toml")
+    assert rc == 0 and "4,039 citizens" in out, err

@@ -108,6 +108,9 @@ def _load_raw(name_or_path: str | Path, base_dir: Path | None = None, _seen: tup
         label = str(p)
         data = _read_toml(p, label)
         folder = p.parent
+        g = data.get("graph")
+        if isinstance(g, dict) and isinstance(g.get("path"), str) and g["path"] and not Path(g["path"]).is_absolute():
+            g["path"] = str(folder / g["path"])  # a file's paths are relative to the file, like its extends
     parent = data.pop("extends", None)
     replace = data.pop("replace", [])
     if parent is not None:
