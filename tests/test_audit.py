@@ -200,3 +200,119 @@ def test_disparity_without_outcome_columns_is_empty_with_the_schema():
     d = disparity(pd.DataFrame({"id": [0, 1], "score": [600.0, 610.0]}))
     assert len(d) == 0 and list(d.columns) == list(COLUMNS)
     assert list(disparity(pd.DataFrame()).columns) == list(COLUMNS)
+
+
+# ---------------------------------------------------------------------------------------------
+# two-sided harms (MODEL.md section 13): each measure beside its mirror, and the nets
+
+NEW = ("wrongly_spared", "protected_by_association", "net_sanctions_from_errors", "net_sanctions_from_friends",
+       "perks_lost_to_friends", "perks_gained_from_friends")
+
+
+def _identities(ticks):
+    """The identities hold exactly (integer counts of sets taken on the same masks): no tolerance."""
+    t = ticks
+    assert (t["net_sanctions_from_errors"] == t["wrongful_sanctions"] - t["wrongly_spared"]).all()
+    assert (t["net_sanctions_from_friends"] == t["guilt_by_association"] - t["protected_by_association"]).all()
+    assert (t["wrongly_spared"] <= N - t["sanctioned"]).all()
+    assert (t["protected_by_association"] <= N - t["sanctioned"] + t["blacklisted"]).all()
+    assert (t[list(NEW[:2] + NEW[4:])] >= 0).all().all()
+
+
+def test_two_sided_harms_identities_and_recomputation(harsh):
+    sc, r = harsh
+    t = r.ticks
+    for k in NEW:
+        assert k in t.columns and np.issubdtype(t[k].dtype, np.integer)
+    _identities(t)
+    # both sides are live in the harsh world (errors go both ways, friends pull both ways)
+    last = t.iloc[-1]
+    assert last["wrongly_spared"] > 0 and last["protected_by_association"] > 0
+    # the last tick against an independent recomputation from the saved state, engine float32
+    # arithmetic through the run's own modules (so threshold decisions match exactly)
+    model = run_model(r.manifest)
+    scoring, sanctions = model.scoring, model.sanctions
+    A, c = r.arrays, r.citizens
+    Lb, Le, own = A["ledger_behaviour"], A["ledger_error"], A["own"]
+    err = c["error_points"].to_numpy(np.float32)
+    s_noerr, _ = scoring.scores_from(own - err, A["friends_mean"], scoring.capped(Lb, None))
+    a, b, d = sanctions.score_sanctions(s_noerr)
+    sanctioned = c["sanctioned"].to_numpy()
+    assert last["wrongly_spared"] == int((~sanctioned & (a | b | d)).sum())   # blacklist off in HARSH
+    own_only, _ = scoring.scores_from(own, own, scoring.capped(Lb, Le), alpha=0.0)
+    a, b, d = sanctions.score_sanctions(own_only)
+    assert last["protected_by_association"] == int((~sanctioned & (a | b | d)).sum())
+    score = c["score"].to_numpy(np.float32)
+    p_now, p_own = sanctions.perks_of(score), sanctions.perks_of(own_only)
+    assert c["perks"].to_numpy().tolist() == p_now.tolist()
+    assert last["perks_lost_to_friends"] == int((p_now < p_own).sum())
+    assert last["perks_gained_from_friends"] == int((p_now > p_own).sum())
+
+
+def test_no_errors_means_nobody_wrongly_spared():
+    sc, r = _run("article", **HARSH, **NO_ERRORS)
+    assert not r.arrays["ledger_error"].any()
+    assert r.ticks["sanctioned"].iloc[-1] > 100
+    assert (r.ticks["wrongly_spared"] == 0).all()
+    assert (r.ticks["net_sanctions_from_errors"] == 0).all()
+    _identities(r.ticks)
+
+
+def test_alpha_zero_means_no_effect_of_friends_either_way():
+    sc, r = _run("article", **{**HARSH, "network.alpha": 0.0})
+    t = r.ticks
+    assert t["sanctioned"].iloc[-1] > 100
+    for k in ("guilt_by_association", "protected_by_association", "net_sanctions_from_friends",
+              "perks_lost_to_friends", "perks_gained_from_friends"):
+        assert (t[k] == 0).all(), k
+    _identities(t)
+
+
+def test_two_sided_harms_with_the_blacklist_on_and_perks_through_friends(saved):
+    r, _ = saved
+    t = r.ticks
+    _identities(t)  # the default article: blacklist on, errors on, alpha 0.1
+    # scores start at 600, the first perk's threshold: friends pull citizens across it both ways
+    last = t.iloc[-1]
+    assert last["perks_lost_to_friends"] > 0 and last["perks_gained_from_friends"] > 0
+    model = run_model(r.manifest)
+    scoring, sanctions = model.scoring, model.sanctions
+    A, c = r.arrays, r.citizens
+    own_only, _ = scoring.scores_from(A["own"], A["own"], scoring.capped(A["ledger_behaviour"], A["ledger_error"]),
+                                      alpha=0.0)
+    p_now, p_own = c["perks"].to_numpy(), sanctions.perks_of(own_only)
+    assert last["perks_lost_to_friends"] == int((p_now < p_own).sum())
+    assert last["perks_gained_from_friends"] == int((p_now > p_own).sum())
+
+
+# ---------------------------------------------------------------------------------------------
+# who is punished for what they think: disparity by dissent decile
+
+
+def test_dissent_deciles_match_an_independent_recomputation(saved):
+    r, path = saved
+    d = pd.read_parquet(path / "disparity.parquet")
+    c = pd.read_parquet(path / "citizens.parquet")
+    assert "dissent" in c.columns
+    dd = d[d.attribute == "dissent_decile"]
+    assert list(dd["group"]) == [str(k) for k in range(1, 11)]        # numeric order
+    # ranks make the deciles equal by construction: N / 10 each, exactly when 10 divides N
+    assert (dd["population"] == N // 10).all()
+    # independent: pandas ranks (ties by order of appearance, i.e. by id), deciles from ranks
+    rank0 = c["dissent"].rank(method="first").astype(np.int64) - 1
+    dec = (rank0 * 10 // len(c) + 1).astype(str)
+    g = c.groupby(dec)
+    ref = pd.DataFrame({"population": g.size(), "sanction_rate": g["sanctioned"].mean(),
+                        "blacklist_rate": g["blacklisted"].mean(), "mean_score": g["score"].mean()})
+    dd = dd.set_index("group")
+    for k in ref.index:
+        assert dd.loc[k, "population"] == ref.loc[k, "population"]
+        # the same counts divided the same way: equal to float rounding (1e-12 is far below 1 / N)
+        assert dd.loc[k, "sanction_rate"] == pytest.approx(ref.loc[k, "sanction_rate"], abs=1e-12)
+        assert dd.loc[k, "blacklist_rate"] == pytest.approx(ref.loc[k, "blacklist_rate"], abs=1e-12)
+        # float32 scores summed in a different order: 1e-6 relative is many float32 ulps of a mean near 600
+        assert dd.loc[k, "mean_score"] == pytest.approx(ref.loc[k, "mean_score"], rel=1e-6)
+    least = dd["sanction_rate"].min()
+    if least > 0:
+        np.testing.assert_allclose(dd["impact_ratio"], dd["sanction_rate"] / least)
+    assert dd["sanctioned"].sum() == int(c["sanctioned"].sum())

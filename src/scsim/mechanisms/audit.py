@@ -14,8 +14,14 @@ tracked panel and persistence at the bottom.
 * ``persistence_at_bottom``: of the citizens in the lowest tier after tick 1, the share still
   there at the end (a poverty trap).
 
+* the two-sided harms, each the mirror of one above: ``wrongly_spared`` (not sanctioned now, and
+  would be without error points), ``protected_by_association`` (free of any score sanction now,
+  which the own score alone would bring), the nets ``net_sanctions_from_errors`` (= wrongful -
+  spared) and ``net_sanctions_from_friends`` (= guilt - protected), and ``perks_lost_to_friends``
+  / ``perks_gained_from_friends`` (fewer / more perks than the own score alone would give).
 * the disparity table (``disparity.parquet``): at the end, sanction and blacklist rates, mean
-  score and impact ratio per group of each audited attribute (:func:`disparity`).
+  score and impact ratio per group of each audited attribute (:func:`disparity`), including
+  ``dissent_decile`` (deciles of the latent trait dissent, which the system never sees).
 
 Disparity: definitions
 ----------------------
@@ -53,6 +59,24 @@ class Audit(Module):
                     "sanctioned only because of error points (or an error listing)")
         self.column("guilt_by_association", "guilt by association", "citizens",
                     "under a score sanction their own score alone would not bring")
+        self.column("wrongly_spared", "wrongly spared", "citizens",
+                    "not sanctioned only because errors in the records were in their favour: without the "
+                    "error points their score would sanction them (mirror of wrongful sanctions)")
+        self.column("protected_by_association", "protected by association", "citizens",
+                    "free of any score sanction only because of their friends' scores: their own score alone "
+                    "would sanction them (mirror of guilt by association)")
+        self.column("net_sanctions_from_errors", "net sanctions from errors", "citizens",
+                    "citizens sanctioned now minus citizens who would be without error points "
+                    "(= wrongful sanctions - wrongly spared); negative when errors spare more than they harm")
+        self.column("net_sanctions_from_friends", "net sanctions from friends", "citizens",
+                    "citizens under a score sanction now minus those their own score alone would sanction "
+                    "(= guilt by association - protected by association); negative when friends protect more")
+        self.column("perks_lost_to_friends", "perks lost to friends", "citizens",
+                    "citizens holding fewer perks than their own score alone would give: their friends' "
+                    "scores pull them below a perk's threshold")
+        self.column("perks_gained_from_friends", "perks gained from friends", "citizens",
+                    "citizens holding more perks than their own score alone would give: their friends' "
+                    "scores lift them over a perk's threshold")
 
     def init(self, sim) -> None:
         sa = sim.sanctions
@@ -67,17 +91,38 @@ class Audit(Module):
             self.array(f"panel_{name}", (T, k), dt)
 
     def harms(self, sim) -> dict[str, int]:
+        """The two-sided harms of this tick, against the same tick's scores recomputed without
+        error points and without the friends' term (a static counterfactual)."""
         sc, sa = sim.scoring, sim.sanctions
+        bl = sa.blacklisted
+        sanctioned = sa.sanctioned
         capped = sc.capped(sc.ledger_behaviour, sc.ledger_error)
         capped_noerr = sc.capped(sc.ledger_behaviour, None) if capped.any() else capped
         s_noerr, _ = sc.scores_from(sc.own - sc.own_error, sc.friends_mean, capped_noerr)
         a, b, c = sa.score_sanctions(s_noerr)
-        noerr = a | b | c | (sa.blacklisted & ~sa.listed_by_error)
-        by_score = sa.slow_internet | sa.job_restricted | (sa.loan_denied & ~sa.blacklisted)
+        # sanctioned in the same tick without error points: by the score so recomputed, or on the
+        # blacklist by a listing that did not come from an error alone
+        noerr = a | b | c | (bl & ~sa.listed_by_error)
+        wrongful = int((sanctioned & ~noerr).sum())
+        spared = int((~sanctioned & noerr).sum())
+        # score sanctions in force: a loan denied to a blacklisted citizen is the blacklist's
+        by_score = sa.slow_internet | sa.job_restricted | (sa.loan_denied & ~bl)
         own_only, _ = sc.scores_from(sc.own, sc.own, capped, alpha=0.0)
         a, b, c = sa.score_sanctions(own_only)
-        return {"wrongful_sanctions": int((sa.sanctioned & ~noerr).sum()),
-                "guilt_by_association": int((by_score & ~(a | b | c)).sum())}
+        # what the own score alone would bring: for the citizens under a score sanction now, as
+        # guilt_by_association has always read it (any of the three); for the others, a loan denial
+        # by score counts only off the blacklist (on it, the loan is denied anyway). Both sides of
+        # the net are then taken on the same sets, so guilt - protected == net exactly.
+        own_sanc = a | b | np.where(by_score, c, c & ~bl)
+        guilt = int((by_score & ~own_sanc).sum())
+        protected = int((~by_score & own_sanc).sum())
+        perks_now, perks_own = sa.perks_of(sc.score), sa.perks_of(own_only)
+        return {"wrongful_sanctions": wrongful, "guilt_by_association": guilt,
+                "wrongly_spared": spared, "protected_by_association": protected,
+                "net_sanctions_from_errors": wrongful - spared,
+                "net_sanctions_from_friends": guilt - protected,
+                "perks_lost_to_friends": int((perks_now < perks_own).sum()),
+                "perks_gained_from_friends": int((perks_now > perks_own).sum())}
 
     def measure(self, sim, t: int) -> dict:
         sa = sim.sanctions
@@ -124,14 +169,30 @@ class Audit(Module):
             "sanctioned": self.panel_sanctioned[:T].ravel()})
         pop = sim.people
         sa = sim.sanctions
-        citizens = pd.DataFrame({**{k: v for k, v in pop.citizen_columns(sim).items() if k in ATTRIBUTES},
+        citizens = pd.DataFrame({**{k: v for k, v in pop.citizen_columns(sim).items() if k in ATTRIBUTES + ("dissent",)},
                                  "income_quintile": pop.income_quintile, "sanctioned": sa.sanctioned,
                                  "blacklisted": sa.blacklisted, "score": sim.scoring.score})
         return {"panel": panel, "transitions": transitions, "disparity": disparity(citizens)}
 
 
-ATTRIBUTES = ("sex", "age_band", "region", "urban", "income_quintile")
-"""The attributes audited, in the order of the table's rows."""
+ATTRIBUTES = ("sex", "age_band", "region", "urban", "income_quintile", "dissent_decile")
+"""The attributes audited, in the order of the table's rows. ``dissent_decile`` is derived from
+the latent trait ``dissent`` (which the system never sees) by :func:`dissent_decile`."""
+
+
+def dissent_decile(dissent) -> np.ndarray:
+    """Deciles 1 (least dissenting) .. 10 (most) of ``dissent`` by rank: the citizen of rank
+    ``r`` (0-based, ties broken by order, i.e. by id) is in decile ``r * 10 // n + 1``, so each
+    decile holds ``n / 10`` citizens, to one, by construction.
+
+    >>> dissent_decile(np.array([0.9, 0.1, 0.5, 0.5, 0.3, 0.7, 0.2, 0.8, 0.4, 0.6])).tolist()
+    [10, 1, 5, 6, 3, 8, 2, 9, 4, 7]
+    """
+    x = np.asarray(dissent, np.float64)
+    n = x.shape[0]
+    rank = np.empty(n, np.int64)
+    rank[np.argsort(x, kind="stable")] = np.arange(n, dtype=np.int64)
+    return (rank * 10 // max(n, 1) + 1).astype(np.int64)
 
 FOUR_FIFTHS = 0.8
 """Threshold of the four-fifths rule (least rate / group rate below it is a violation)."""
@@ -179,15 +240,21 @@ def disparity(citizens: pd.DataFrame) -> pd.DataFrame:
     sanctioned = citizens["sanctioned"].to_numpy().astype(bool)
     blacklisted = citizens["blacklisted"].to_numpy().astype(bool)
     score = citizens["score"].to_numpy().astype(np.float64)
+    if "dissent_decile" not in citizens.columns and "dissent" in citizens.columns:
+        citizens = citizens.assign(dissent_decile=dissent_decile(citizens["dissent"].to_numpy()))
     parts = []
     for attr in ATTRIBUTES:
         if attr not in citizens.columns:
             continue
-        frame = pd.DataFrame({"group": _group_labels(attr, citizens[attr]), "s": sanctioned,
+        numeric = attr == "dissent_decile"  # rows 1..10 in numeric order (strings would put 10 after 1)
+        frame = pd.DataFrame({"group": citizens[attr].to_numpy(np.int64) if numeric
+                              else _group_labels(attr, citizens[attr]), "s": sanctioned,
                               "b": blacklisted, "score": score})
         g = frame.groupby("group", sort=True, observed=True).agg(
             population=("s", "size"), sanctioned=("s", "sum"), sanction_rate=("s", "mean"),
             blacklist_rate=("b", "mean"), mean_score=("score", "mean")).reset_index()
+        if numeric:
+            g["group"] = g["group"].astype(str).astype(object)
         least = float(g["sanction_rate"].min())
         rate = g["sanction_rate"].to_numpy(np.float64)
         if least > 0:
