@@ -81,7 +81,8 @@ def _summary_table(result) -> Table:
         k = f"share_{name}"
         if k in t:
             tab.add_row(f"tier {name}", f"{100 * t[k]:.1f}%")
-    for k in ("sanctioned", "blacklisted", "wrongful_sanctions", "guilt_by_association"):
+    for k in ("sanctioned", "blacklisted", "wrongful_sanctions", "wrongly_spared", "guilt_by_association",
+              "protected_by_association"):
         if k in t:
             label = info.get(k, {}).get("label", k.replace("_", " ")) if k == "sanctioned" and m.get("model") == "xingqiao" \
                 else k.replace("_", " ")
