@@ -50,6 +50,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from conftest import nonfinite_columns
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -270,24 +271,6 @@ def error_line(rc: int, err: str, f: Path) -> str:
     return lines[0]
 
 
-def nonfinite(run_dir: Path) -> list[str]:
-    """Float columns of the ticks and citizens tables holding a value that is not finite (NaN
-    allowed where the manifest declares the measure undefined in some cases)."""
-    manifest = json.loads((run_dir / "manifest.json").read_text())
-    undefined = {c["name"] for c in manifest.get("columns", []) if c.get("undefined")}
-    bad = []
-    for table in ("ticks", "citizens"):
-        df = pd.read_parquet(run_dir / f"{table}.parquet")
-        for c in df.columns:
-            if df[c].dtype.kind != "f":
-                continue
-            x = df[c].to_numpy()
-            ok = ~np.isinf(x) if c in undefined else np.isfinite(x)
-            if not ok.all():
-                bad.append(f"{table}.{c}")
-    return bad
-
-
 def check_edge_list(data: bytes, folder: Path) -> str:
     """Run ``data`` as an edge list and assert the contract; the outcome's kind."""
     f = folder / "edges.txt"
@@ -312,7 +295,7 @@ def check_edge_list(data: bytes, folder: Path) -> str:
     assert rc == 0, f"expected exit 0 ({len(nodes)} nodes, {len(pairs)} edges), got {rc}: {err!r}"
     manifest = json.loads((out_dir / "manifest.json").read_text())
     assert manifest["population"] == len(nodes)
-    assert not nonfinite(out_dir), f"non-finite columns: {nonfinite(out_dir)}"
+    assert not nonfinite_columns(out_dir), f"non-finite columns: {nonfinite_columns(out_dir)}"
     assert time.perf_counter() - t0 < ALARM_S
     return "exit 0"
 

@@ -15,7 +15,7 @@ compiled kernels load once):
   does an example running past :data:`ALARM_S` seconds;
 * check and run agree: check 0 means run 0; check 2 means run 2 with the same message;
 * a run that exits 0 has finite float columns in ``ticks.parquet`` and ``citizens.parquet``
-  (except the measures that are NaN by definition when undefined: :data:`UNDEFINED_OK`), and
+  (except the measures the manifest declares undefined at times, `Column.undefined`), and
   raised no NumPy ``RuntimeWarning`` on the way (an overflow to infinity, an invalid value: a
   figure the scenario should have refused).
 
@@ -46,6 +46,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from conftest import nonfinite_columns
 import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
@@ -61,7 +62,6 @@ EXAMPLES = max(1, int(round(1000 * SCALE)))
 """Mutated scenarios per run of the fuzz test (1,000 at the default scale)."""
 ALARM_S = 30
 """Seconds one example (check and run) may take before it counts as a hang."""
-UNDEFINED_OK = {"inferred_tie_precision", "inferred_tie_recall", "score_assortativity"}
 """Measures that are NaN by definition when undefined (no inferred tie yet, no variance of
 scores across ties); never infinite."""
 
@@ -344,21 +344,6 @@ def cli(*argv: str) -> tuple[int, str, str]:
     return rc, out.getvalue(), err.getvalue()
 
 
-def nonfinite(run_dir: Path) -> list[str]:
-    """The float columns of a run's ticks and citizens tables with a value that is not finite."""
-    bad = []
-    for table in ("ticks", "citizens"):
-        df = pd.read_parquet(run_dir / f"{table}.parquet")
-        for c in df.columns:
-            if df[c].dtype.kind != "f":
-                continue
-            x = df[c].to_numpy()
-            ok = ~np.isinf(x) if c in UNDEFINED_OK else np.isfinite(x)
-            if not ok.all():
-                bad.append(f"{table}.{c}")
-    return bad
-
-
 def one_error_line(rc: int, err: str, what: str) -> str:
     lines = err.strip("\n").split("\n") if err.strip() else []
     assert rc == 2, f"{what}: exit {rc}, expected 0 or 2; stderr: {err!r}"
@@ -391,7 +376,7 @@ def check_mutant(data: dict, folder: Path, stats: Counter | None = None, alarm: 
             stats[f"warning: {w}"] += 1
     if rc_c == 0:
         assert rc_r == 0, f"check accepted the scenario but run exited {rc_r}: {err_r.strip()!r}"
-        bad = nonfinite(out_dir)
+        bad = nonfinite_columns(out_dir)
         assert not bad, f"run exited 0 but these columns hold NaN or infinite values: {bad}"
         numeric = [w for w, c in zip(shown, caught) if issubclass(c.category, RuntimeWarning)]
         assert not numeric, f"run exited 0 after numeric warnings: {numeric}"
