@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import scsim
-from scsim.mechanisms.audit import ATTRIBUTES, COLUMNS, disparity
+from scsim.mechanisms.audit import ATTRIBUTES, COLUMNS, Audit, disparity, katz, wilson
 from scsim.analysis.model import run_model
 from scsim.mechanisms.scoring import gini_exact
 
@@ -316,3 +316,87 @@ def test_dissent_deciles_match_an_independent_recomputation(saved):
     if least > 0:
         np.testing.assert_allclose(dd["impact_ratio"], dd["sanction_rate"] / least)
     assert dd["sanctioned"].sum() == int(c["sanctioned"].sum())
+
+
+# ------------------------------------------------------------------ disparity that survives noise
+def test_wilson_matches_the_direct_formula():
+    z = 1.959963984540054  # the 97.5% normal quantile
+    for x, n in ((0, 10), (5, 10), (10, 10), (3, 241), (4000, 50000)):
+        p = x / n
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+        lo, hi = wilson(np.array([x]), np.array([n]))
+        # the same closed form, z to 15 digits: agreement to 1e-12 is float rounding only
+        assert lo[0] == pytest.approx(max(centre - half, 0.0), abs=1e-12)
+        assert hi[0] == pytest.approx(min(centre + half, 1.0), abs=1e-12)
+    # a textbook value (Newcombe 1998, 81/263): 0.2553 .. 0.3662, to the 4 decimals printed there
+    lo, hi = wilson(np.array([81]), np.array([263]))
+    assert (round(float(lo[0]), 4), round(float(hi[0]), 4)) == (0.2553, 0.3662)
+
+
+def test_katz_matches_the_direct_formula():
+    lo, hi = katz(np.array([20]), np.array([100]), 10, 100)
+    se = np.sqrt(1 / 20 - 1 / 100 + 1 / 10 - 1 / 100)
+    assert lo[0] == pytest.approx(2 * np.exp(-1.959963984540054 * se), rel=1e-12)
+    assert hi[0] == pytest.approx(2 * np.exp(1.959963984540054 * se), rel=1e-12)
+    lo, hi = katz(np.array([3]), np.array([100]), 0, 100)  # a zero count: Haldane keeps it finite
+    assert np.isfinite(lo[0]) and np.isfinite(hi[0]) and lo[0] < 7 / 1 < hi[0] * 10
+
+
+def test_disparity_intervals_and_verdicts_on_a_seeded_run(saved):
+    r, path = saved
+    c = pd.read_parquet(path / "citizens.parquet")
+    d = disparity(c, min_group_size=200)
+    assert list(d.columns) == list(COLUMNS)
+    # the stored table (no [audit] section passed in this run) holds the same numbers, verdicts aside
+    stored = pd.read_parquet(path / "disparity.parquet")
+    pd.testing.assert_frame_equal(stored.drop(columns="verdict"), d.drop(columns="verdict"), check_dtype=False)
+    for rate in ("sanction_rate", "blacklist_rate"):
+        assert (d[f"{rate}_low"] <= d[rate]).all() and (d[rate] <= d[f"{rate}_high"]).all()
+        assert ((d[f"{rate}_low"] >= 0) & (d[f"{rate}_high"] <= 1)).all()
+    ir = d[np.isfinite(d["impact_ratio"])]
+    assert (ir["impact_ratio_low"] <= ir["impact_ratio"] + 1e-12).all()
+    assert (ir["impact_ratio"] <= ir["impact_ratio_high"] + 1e-12).all()
+    ref = d["group"] == d["reference_group"]
+    assert (d.loc[ref, "impact_ratio_low"] == 1.0).all() and (d.loc[ref, "impact_ratio_high"] == 1.0).all()
+    # widths shrink with size: the same rate on 10x the citizens gives an interval ~sqrt(10) narrower
+    p = float(d["sanction_rate"].mean())
+    lo, hi = wilson(np.array([p * 500, p * 5000]), np.array([500, 5000]))
+    assert (hi - lo)[1] < (hi - lo)[0] / 3
+    # and across the run's groups: the width of each region's interval falls with its population
+    # (Spearman rank correlation, region rates being similar; strongly negative, not exactly -1)
+    reg = d[d.attribute == "region"]
+    width = (reg["sanction_rate_high"] - reg["sanction_rate_low"]).rank()
+    assert width.corr(reg["population"].rank()) < -0.5
+    small = d["population"] < 200
+    assert small.any()  # with 5,000 citizens, the small provinces are under 200
+    assert (d.loc[small, "verdict"] == "too small").all()
+    assert set(d.loc[~small, "verdict"]) <= {"violation", "no violation", "within noise"}
+    assert disparity(c)["verdict"].isna().all()  # no minimum configured: no verdict given
+
+
+def test_verdict_violation_and_no_violation_on_constructed_groups():
+    # a: 400 of 2,000 sanctioned (20%), b: 100 of 2,000 (5%), c: 100 of 2,000 (5%, identical to b)
+    n = 2000
+    sanc = np.concatenate([np.arange(n) < 400, np.arange(n) < 100, np.arange(n) < 100])
+    df = pd.DataFrame({"sex": ["a"] * n + ["b"] * n + ["c"] * n, "sanctioned": sanc,
+                       "blacklisted": False, "score": 600.0})
+    d = disparity(df, min_group_size=100).set_index("group")
+    assert d.loc["b", "reference_group"] == "b"
+    assert d.loc["a", "verdict"] == "violation"  # ratio 4 with an interval of about 3.2 .. 5.0
+    assert d.loc["a", "impact_ratio_low"] > 1.25
+    assert d.loc["c", "verdict"] in ("no violation", "within noise")  # ratio 1, identical groups
+    # within noise: 1.5 on 60 citizens straddles 1.25; and a group under the minimum is too small
+    few = pd.DataFrame({"sex": ["a"] * 60 + ["b"] * 60, "sanctioned": np.r_[np.arange(60) < 15, np.arange(60) < 10],
+                        "blacklisted": False, "score": 600.0})
+    assert disparity(few, min_group_size=50).set_index("group").loc["a", "verdict"] == "within noise"
+    assert (disparity(few, min_group_size=61)["verdict"] == "too small").all()
+
+
+def test_audit_config_needs_a_valid_min_group_size():
+    assert Audit().config is None
+    assert Audit(min_group_size=500).config.min_group_size == 500
+    with pytest.raises(scsim.ScenarioError if hasattr(scsim, "ScenarioError") else Exception):
+        Audit(min_group_size=0)
+    with pytest.raises(Exception):
+        Audit({})  # required: no default in code

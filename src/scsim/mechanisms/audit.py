@@ -37,6 +37,22 @@ Disparity: definitions
   least-sanctioned group's (``impact_ratio > 1.25``). A group with rate 0 never violates it; with
   a least rate of 0, every group with a positive rate does.
 
+* ``sanction_rate_low`` / ``sanction_rate_high`` and ``blacklist_rate_low`` / ``_high``: 95%
+  Wilson score intervals for the binomial proportion (:func:`wilson`); they hold the rate, and
+  stay inside [0, 1] even at 0 or all sanctioned.
+* ``impact_ratio_low`` / ``impact_ratio_high``: 95% Katz log interval for the ratio of two
+  proportions (:func:`katz`), group against ``reference_group``: ``exp(log(ratio) +- z * se)``,
+  ``se = sqrt(1/x - 1/n + 1/x0 - 1/n0)``; when either count is 0, 0.5 is added to each count and
+  to each non-count (Haldane's correction) so the interval stays finite. The reference group's
+  own row is exactly [1, 1]. The interval treats the reference's rate as fixed in its choice (the
+  least-sanctioned of several noisy rates is biased low, which the interval does not correct).
+* ``verdict``: the one to cite. ``"too small"`` when the group has fewer than
+  ``audit.min_group_size`` citizens; else ``"violation"`` when the whole impact-ratio interval is
+  above 1.25 (least rate / group rate below 4/5 across the interval), ``"no violation"`` when the
+  whole interval is at or below 1.25, ``"within noise"`` when it straddles 1.25. Null when the
+  run configures no minimum group size. ``four_fifths_violation`` is kept, unchanged, for
+  compatibility: it reads the point estimate only.
+
 All citizens are simulated.
 """
 from __future__ import annotations
@@ -44,12 +60,37 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..engine.config import Config, Field
 from ..engine.module import Module
+
+
+class AuditConfig(Config):
+    """The audit's settings (the ``[audit]`` section of a scenario)."""
+
+    min_group_size: int = Field(ge=1, description="citizens a group needs before the disparity table gives it a "
+                                                  "four-fifths verdict; smaller groups are 'too small'")
 
 
 class Audit(Module):
     name = "audit"
     label = "harms and flows"
+
+    def __init__(self, config=None, **params):
+        # The [audit] section is optional for a model that passes none (then the disparity table
+        # gives no verdicts); when given, it is validated as AuditConfig (min_group_size required).
+        super().__init__()
+        if config is not None or params:
+            from pydantic import ValidationError
+
+            from ..engine.module import _config_error
+            from ..errors import ScenarioError
+
+            data = config.model_dump() if isinstance(config, Config) else dict(config or {})
+            data.update(params)
+            try:
+                self.config = AuditConfig.model_validate(data)
+            except ValidationError as e:
+                raise ScenarioError(_config_error(self.name, e, AuditConfig)) from None
 
     def declare(self) -> None:
         self.stream()
@@ -172,7 +213,8 @@ class Audit(Module):
         citizens = pd.DataFrame({**{k: v for k, v in pop.citizen_columns(sim).items() if k in ATTRIBUTES + ("dissent",)},
                                  "income_quintile": pop.income_quintile, "sanctioned": sa.sanctioned,
                                  "blacklisted": sa.blacklisted, "score": sim.scoring.score})
-        return {"panel": panel, "transitions": transitions, "disparity": disparity(citizens)}
+        mgs = self.config.min_group_size if self.config is not None else None
+        return {"panel": panel, "transitions": transitions, "disparity": disparity(citizens, min_group_size=mgs)}
 
 
 ATTRIBUTES = ("sex", "age_band", "region", "urban", "income_quintile", "dissent_decile")
@@ -198,9 +240,75 @@ FOUR_FIFTHS = 0.8
 """Threshold of the four-fifths rule (least rate / group rate below it is a violation)."""
 
 COLUMNS = ("attribute", "group", "population", "sanctioned", "sanction_rate", "blacklist_rate", "mean_score",
-           "impact_ratio", "four_fifths_violation", "reference_group")
+           "impact_ratio", "four_fifths_violation", "reference_group", "sanction_rate_low", "sanction_rate_high",
+           "blacklist_rate_low", "blacklist_rate_high", "impact_ratio_low", "impact_ratio_high", "verdict")
 """``sanctioned`` is the count behind ``sanction_rate``; ``reference_group`` names the attribute's
-least-sanctioned group (the first in sorted order on a tie), the denominator of ``impact_ratio``."""
+least-sanctioned group (the first in sorted order on a tie), the denominator of ``impact_ratio``;
+the ``_low`` / ``_high`` columns are 95% intervals and ``verdict`` the four-fifths verdict that
+survives noise (module docstring)."""
+
+CONFIDENCE = 0.95
+"""Coverage of the disparity table's intervals."""
+
+VERDICTS = ("violation", "no violation", "within noise", "too small")
+
+
+def _z(confidence: float = CONFIDENCE) -> float:
+    from scipy.special import ndtri
+
+    return float(ndtri(0.5 + confidence / 2))
+
+
+def wilson(x, n, confidence: float = CONFIDENCE) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for a binomial proportion ``x / n`` (vectorised; ``n > 0``):
+    centre ``(p + z^2/2n) / (1 + z^2/n)``, half-width ``z / (1 + z^2/n) * sqrt(p(1-p)/n + z^2/4n^2)``.
+
+    >>> lo, hi = wilson(np.array([0, 5]), np.array([10, 10]))
+    >>> [round(float(v), 4) for v in (lo[0], hi[0], lo[1], hi[1])]
+    [0.0, 0.2775, 0.2366, 0.7634]
+    """
+    x = np.asarray(x, np.float64)
+    n = np.asarray(n, np.float64)
+    z = _z(confidence)
+    p = x / n
+    d = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / d
+    half = z / d * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    # at x = 0 (x = n) the lower (upper) bound is exactly 0 (1); set so, not left to rounding
+    lo = np.where(x == 0, 0.0, np.clip(centre - half, 0.0, 1.0))
+    hi = np.where(x == n, 1.0, np.clip(centre + half, 0.0, 1.0))
+    return lo, hi
+
+
+def katz(x, n, x0, n0, confidence: float = CONFIDENCE) -> tuple[np.ndarray, np.ndarray]:
+    """Katz log interval for the ratio of proportions ``(x/n) / (x0/n0)`` (vectorised):
+    ``exp(log(ratio) +- z * sqrt(1/x - 1/n + 1/x0 - 1/n0))``; where ``x`` or ``x0`` is 0, each
+    count and each non-count of both groups gets 0.5 (Haldane), so ``n`` grows by 1.
+
+    >>> lo, hi = katz(np.array([20]), np.array([100]), 10, 100)
+    >>> [round(float(lo[0]), 3), round(float(hi[0]), 3)]
+    [0.987, 4.054]
+    """
+    x, n = np.asarray(x, np.float64), np.asarray(n, np.float64)
+    x0, n0 = np.broadcast_to(np.asarray(x0, np.float64), x.shape), np.broadcast_to(np.asarray(n0, np.float64), x.shape)
+    fix = (x == 0) | (x0 == 0)
+    x, n = np.where(fix, x + 0.5, x), np.where(fix, n + 1, n)
+    x0, n0 = np.where(fix, x0 + 0.5, x0), np.where(fix, n0 + 1, n0)
+    log_r = np.log((x / n) / (x0 / n0))
+    se = np.sqrt(1 / x - 1 / n + 1 / x0 - 1 / n0)
+    z = _z(confidence)
+    return np.exp(log_r - z * se), np.exp(log_r + z * se)
+
+
+def verdicts(low, high, population, min_group_size: int | None) -> np.ndarray:
+    """The four-fifths verdict per group from its impact-ratio interval (module docstring)."""
+    low, high = np.asarray(low, np.float64), np.asarray(high, np.float64)
+    bound = 1 / FOUR_FIFTHS
+    out = np.where(low > bound, "violation", np.where(high <= bound, "no violation", "within noise")).astype(object)
+    if min_group_size is None:
+        return np.full(low.shape, None, dtype=object)
+    out[np.asarray(population) < min_group_size] = "too small"
+    return out
 
 
 def _empty() -> pd.DataFrame:
@@ -209,7 +317,8 @@ def _empty() -> pd.DataFrame:
         "population": pd.Series([], dtype=np.int64), "sanctioned": pd.Series([], dtype=np.int64),
         "sanction_rate": pd.Series([], dtype=np.float64), "blacklist_rate": pd.Series([], dtype=np.float64),
         "mean_score": pd.Series([], dtype=np.float64), "impact_ratio": pd.Series([], dtype=np.float64),
-        "four_fifths_violation": pd.Series([], dtype=bool), "reference_group": pd.Series([], dtype=object)})
+        "four_fifths_violation": pd.Series([], dtype=bool), "reference_group": pd.Series([], dtype=object),
+        **{c: pd.Series([], dtype=np.float64) for c in COLUMNS[10:16]}, "verdict": pd.Series([], dtype=object)})
 
 
 def _group_labels(attribute: str, values: pd.Series) -> pd.Series:
@@ -219,13 +328,14 @@ def _group_labels(attribute: str, values: pd.Series) -> pd.Series:
     return values.astype(str).astype(object)
 
 
-def disparity(citizens: pd.DataFrame) -> pd.DataFrame:
+def disparity(citizens: pd.DataFrame, min_group_size: int | None = None) -> pd.DataFrame:
     """Sanction and blacklist rates, mean score and impact ratio per group of each attribute.
 
     ``citizens`` needs ``sanctioned``, ``blacklisted``, ``score`` and the audited attribute
     columns (attributes it lacks are skipped; without the outcome columns the table is empty).
     Returns one row per (attribute, group) with the columns of :data:`COLUMNS`; ``group`` is a
     string (``urban`` is ``"urban"``/``"rural"``, quintiles ``"1"`` (poorest) .. ``"5"``).
+    ``min_group_size`` (the scenario's ``audit.min_group_size``) gates ``verdict``; None: no verdicts.
 
     >>> df = pd.DataFrame({"sex": ["male"] * 4 + ["female"] * 4,
     ...                    "sanctioned": [1, 1, 0, 0, 1, 0, 0, 0], "blacklisted": [0] * 8,
@@ -252,7 +362,7 @@ def disparity(citizens: pd.DataFrame) -> pd.DataFrame:
                               "b": blacklisted, "score": score})
         g = frame.groupby("group", sort=True, observed=True).agg(
             population=("s", "size"), sanctioned=("s", "sum"), sanction_rate=("s", "mean"),
-            blacklist_rate=("b", "mean"), mean_score=("score", "mean")).reset_index()
+            blacklist_rate=("b", "mean"), mean_score=("score", "mean"), blacklisted=("b", "sum")).reset_index()
         if numeric:
             g["group"] = g["group"].astype(str).astype(object)
         least = float(g["sanction_rate"].min())
@@ -264,7 +374,16 @@ def disparity(citizens: pd.DataFrame) -> pd.DataFrame:
         g["impact_ratio"] = ratio
         # least / rate < 0.8, written without dividing by a zero rate
         g["four_fifths_violation"] = (rate > 0) & (least < FOUR_FIFTHS * rate)
-        g["reference_group"] = g["group"].iloc[int(np.argmin(rate))]
+        ref = int(np.argmin(rate))
+        g["reference_group"] = g["group"].iloc[ref]
+        pop_ = g["population"].to_numpy(np.float64)
+        xs = g["sanctioned"].to_numpy(np.float64)
+        g["sanction_rate_low"], g["sanction_rate_high"] = wilson(xs, pop_)
+        g["blacklist_rate_low"], g["blacklist_rate_high"] = wilson(g["blacklisted"].to_numpy(np.float64), pop_)
+        lo, hi = katz(xs, pop_, xs[ref], pop_[ref])
+        lo[ref] = hi[ref] = 1.0  # the reference against itself: exactly 1
+        g["impact_ratio_low"], g["impact_ratio_high"] = lo, hi
+        g["verdict"] = verdicts(lo, hi, pop_, min_group_size)
         g.insert(0, "attribute", attr)
         parts.append(g)
     if not parts:
@@ -276,4 +395,5 @@ def disparity(citizens: pd.DataFrame) -> pd.DataFrame:
     out["population"] = out["population"].astype(np.int64)
     out["sanctioned"] = out["sanctioned"].astype(np.int64)
     out["four_fifths_violation"] = out["four_fifths_violation"].astype(bool)
+    out["verdict"] = out["verdict"].astype(object)
     return out[list(COLUMNS)]
