@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 from ..engine.config import Field, ScenarioBase, check_name, did_you_mean, model_validator
-from ..mechanisms.audit import Audit
+from ..mechanisms.audit import Audit, AuditConfig
 from ..mechanisms.behaviour import Appeals, BehaviourConfig, Censorship, Gaming, Ostracism, Rebuke
 from ..mechanisms.groups import Groups, GroupsConfig, GroupsModuleConfig, UnitsConfig
 from ..mechanisms.network import GraphConfig, SocialGraph, load_edge_list
@@ -54,6 +54,7 @@ class NationalScenario(ScenarioBase):
     behaviour: BehaviourConfig = Field(default_factory=BehaviourConfig)
     groups: GroupsConfig = Field(default_factory=GroupsConfig)
     surveillance: SurveillanceConfig = Field(default_factory=SurveillanceConfig)
+    audit: AuditConfig
 
     @model_validator(mode="after")
     def _cross(self):
@@ -113,7 +114,7 @@ class NationalScenario(ScenarioBase):
             Scoring(ScoringConfig(score=self.score, network=self.network, rules=self.rules)),
             Sanctions(SanctionsModuleConfig(tiers=self.tiers, perks=self.perks, sanctions=self.sanctions),
                       system=self.system),
-            Audit(),
+            Audit(self.audit),
         ]
 
 
