@@ -195,6 +195,22 @@ def load_scenario(name_or_path: str | Path = "article", _set: dict[str, Any] | N
     return scenario_from_dict(data, label)
 
 
+def check_control_twin(sc, ctl, label: str) -> None:
+    """Refuse a control twin ``ctl`` of ``sc`` (loaded from the file or name ``label``) that
+    does not share its world (population, seed, ticks, model), or whose name cannot sit beside
+    ``sc``'s in one folder (``OUT/<name>`` for each: valid folder names, and different)."""
+    from .store import check_run_name
+
+    for world in ("population", "seed", "ticks", "model"):
+        if getattr(ctl, world) != getattr(sc, world):
+            raise ScenarioError(f"{sc.control}: {world} differs from {sc.name}'s; a control twin must share the world")
+    check_run_name(sc.name, label)
+    check_run_name(ctl.name, sc.control)
+    if sc.name == ctl.name:
+        raise ScenarioError(f"{label}: name: the scenario and its control twin ({sc.control}) are both named "
+                            f"{sc.name!r}; --with-control writes OUT/<name> for each, so give them different names")
+
+
 def from_manifest(manifest: dict, label: str = "manifest.json"):
     """The typed scenario a run was made with, rebuilt from its manifest."""
     sc = manifest.get("scenario") if isinstance(manifest, dict) else None
@@ -209,4 +225,4 @@ def schema_json() -> str:
 
 
 __all__ = ["Scenario", "ScenarioBase", "load_scenario", "scenario_from_dict", "from_manifest", "builtin_scenarios",
-           "schema_json"]
+           "schema_json", "check_control_twin"]

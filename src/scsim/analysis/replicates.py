@@ -492,7 +492,7 @@ def run_replicates(scenario: str | Path = "article", replicates: int = 10, out: 
     """
     import contextlib
 
-    from ..scenario import load_scenario
+    from ..scenario import check_control_twin, load_scenario
     from ..store import check_run_name
     from .sweep import _resolve_scenario, dask_client, make_plan, plan_runs, run_sweep
 
@@ -537,13 +537,7 @@ def run_replicates(scenario: str | Path = "article", replicates: int = 10, out: 
         ctl = load_scenario(sc.control, **base, **over)
         if getattr(getattr(ctl, "graph", None), "kind", None) == "edgelist":
             ctl = ctl.model_copy(update={"population": sc.population})
-        for w in ("population", "seed", "ticks", "model"):
-            if getattr(ctl, w) != getattr(sc, w):
-                raise ScsimError(f"{sc.control}: {w} differs from {sc.name}'s; a control twin must share the world")
-        check_run_name(ctl.name, sc.control)
-        if sc.name == ctl.name:
-            raise ScsimError(f"{scenario}: name: the scenario and its control twin ({sc.control}) are both named {sc.name!r}; "
-                             "--with-control writes OUT/<name> for each, so give them different names")
+        check_control_twin(sc, ctl, str(scenario))
         twins.append((sc.control, ctl))
 
     out = Path(out)

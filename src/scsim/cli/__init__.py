@@ -219,6 +219,7 @@ def run(
     gets a 95% interval (rerun the same command to finish an interrupted set)."""
     from ..engine.memory import available_memory, check_memory, estimate_memory
     from ..engine.process import prepare_process
+    from ..scenario import check_control_twin
     from ..store import check_out_dir, check_run_name, default_run_dir
 
     if checkpoint_every is not None and checkpoint_every < 0:
@@ -278,13 +279,7 @@ def run(
     check_run_name(sc.name, scenario)
     ctl = _load(sc.control, population, ticks, seed, graph, set_)
     ctl = ctl.model_copy(update={"engine": sc.engine})
-    for world in ("population", "seed", "ticks", "model"):
-        if getattr(ctl, world) != getattr(sc, world):
-            raise ScsimError(f"{sc.control}: {world} differs from {sc.name}'s; a control twin must share the world")
-    check_run_name(ctl.name, sc.control)
-    if sc.name == ctl.name:
-        raise ScsimError(f"{scenario}: name: the scenario and its control twin ({sc.control}) are both named {sc.name!r}; "
-                         f"--with-control writes OUT/<name> for each, so give them different names")
+    check_control_twin(sc, ctl, scenario)
     if replicates is not None:
         _replicates(scenario, sc, replicates, out_dir, population, ticks, seed, graph, set_, True, workers, quiet)
         return
